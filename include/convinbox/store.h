@@ -1,0 +1,144 @@
+/*
+ * convinbox/store.h - the storage vtable, for writers of storage adapters.
+ *
+ * The library keeps its working set in memory and writes every change through
+ * this vtable (R-HOST-1). A store holds rows: a row has a kind (a table), a
+ * text key unique within its kind, and named, typed fields (columns). The
+ * built-in in-memory store (cib_memstore_new) is written against this vtable
+ * and nothing else; durable adapters do the same.
+ *
+ * Transactions. Every library operation that changes the account calls
+ * begin(), then put() and del() any number of times, then commit(). If any of
+ * them fails, or anything else fails before commit() returns, the library
+ * calls rollback() and the operation fails with CIB_ESTORAGE (or CIB_ENOMEM
+ * when the method returned CIB_ENOMEM); the library's memory is left as it
+ * was. rollback() must undo every put() and del() since begin(), and must not
+ * fail. Reads (get, scan) may happen inside or outside a transaction and see
+ * the transaction's own writes.
+ *
+ * Return values. Methods return CIB_OK (0) on success. Any other value is a
+ * failure; CIB_ENOMEM is reported as such, everything else as CIB_ESTORAGE with
+ * the message "storage.<method> returned <value>" unless the callback set one
+ * with cib_set_callback_error().
+ *
+ * Rows passed to put() and to row callbacks are valid only during the call.
+ * Text and list items are UTF-8 without NUL bytes; each is also
+ * NUL-terminated when the library passes it, but an adapter handing rows back
+ * need only give correct lengths.
+ */
+#ifndef CONVINBOX_STORE_H
+#define CONVINBOX_STORE_H
+
+#include "../convinbox.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Row kinds, with their fields. Field names are stable column names. A field
+ * that has no value is passed as CIB_FIELD_NULL. New kinds and new fields are
+ * only ever added; an adapter must store fields it does not know and hand
+ * them back (or refuse the row with an error).
+ *
+ * ACCOUNT   key "account": format (INT, 1), created_at (INT)
+ * USER      key user id: name (TEXT), email (TEXT|NULL), seat (TEXT paid|free),
+ *           role (TEXT member|admin|super_admin), created_at (INT)
+ * TEAM      key team id: members (LIST of user ids)
+ * CONTACT   key contact id: email (TEXT|NULL), owner (TEXT user id|NULL),
+ *           created_at (INT)
+ * PIPELINE  key pipeline id: stages (LIST)
+ * INBOX     key inbox id: name (TEXT), is_default (INT 0|1),
+ *           access (TEXT everyone|specific), access_users (LIST),
+ *           access_teams (LIST), created_at (INT)
+ * CHANNEL   key channel id: inbox (TEXT), type (TEXT email|chat|form|
+ *           messenger|custom|fallback_email), address (TEXT|NULL),
+ *           status (TEXT enabled|disabled), sender_name (TEXT|NULL),
+ *           created_at (INT)
+ */
+enum cib_kind {
+    CIB_KIND_ACCOUNT = 1,
+    CIB_KIND_USER = 2,
+    CIB_KIND_TEAM = 3,
+    CIB_KIND_CONTACT = 4,
+    CIB_KIND_PIPELINE = 5,
+    CIB_KIND_INBOX = 6,
+    CIB_KIND_CHANNEL = 7
+};
+/* One more than the largest kind of this version. */
+#define CIB_KIND_END 8
+
+/* The kind's lower-case name ("user", ...), usable as a table name; NULL for
+ * an unknown kind. Static string. */
+CIB_API const char *cib_kind_name(int kind);
+
+enum cib_field_type {
+    CIB_FIELD_NULL = 0,
+    CIB_FIELD_INT = 1,  /* i */
+    CIB_FIELD_TEXT = 2, /* text, len */
+    CIB_FIELD_LIST = 3  /* items, item_lens, n_items: a list of texts */
+};
+
+typedef struct cib_field {
+    const char *name; /* column name, NUL-terminated */
+    int type;         /* enum cib_field_type */
+    int64_t i;
+    const char *text;
+    size_t len;
+    const char *const *items;
+    const size_t *item_lens;
+    size_t n_items;
+} cib_field;
+
+typedef struct cib_row {
+    int kind; /* enum cib_kind */
+    const char *key;
+    size_t key_len;
+    const cib_field *fields;
+    size_t n_fields;
+} cib_row;
+
+/* Row callback of get() and scan(); a non-zero return stops a scan, and the
+ * method returns that value. */
+typedef int (*cib_row_fn)(void *cb_data, const cib_row *row);
+
+#define CIB_STORE_VERSION 1
+
+struct cib_store {
+    int version; /* CIB_STORE_VERSION */
+    void *user_data;
+    int (*begin)(void *user_data);
+    int (*commit)(void *user_data);
+    void (*rollback)(void *user_data);
+    /* Insert or replace the row with this kind and key. */
+    int (*put)(void *user_data, const cib_row *row);
+    /* Delete a row; deleting a missing row is not an error. */
+    int (*del)(void *user_data, int kind, const char *key, size_t key_len);
+    /* Call fn once with the row, or return CIB_ENOTFOUND. */
+    int (*get)(void *user_data, int kind, const char *key, size_t key_len, cib_row_fn fn,
+               void *cb_data);
+    /* Call fn for every row of a kind, in any order. */
+    int (*scan)(void *user_data, int kind, cib_row_fn fn, void *cb_data);
+    /* Release the store. May be NULL. */
+    void (*close)(void *user_data);
+};
+#define CIB_STORE_INIT                                                                             \
+    {                                                                                              \
+        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                    \
+    }
+
+/*
+ * Create the built-in in-memory store, e.g. to share one store between
+ * successive contexts (a restart) or to wrap it with a host's own vtable.
+ *  allocator  in, may be NULL (the C library's malloc family); copied.
+ *  out        out, not NULL: the filled vtable. Release the store with
+ *             out->close(out->user_data) after every context using it is freed.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOMEM.
+ */
+CIB_API int cib_memstore_new(const cib_allocator *allocator, cib_store *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONVINBOX_STORE_H */

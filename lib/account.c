@@ -1,0 +1,167 @@
+/* account.c - open an account (load it, or create it in an empty store),
+ * free it, and dump it. */
+#include "account.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "contact.h"
+#include "error.h"
+#include "inbox.h"
+#include "pipeline.h"
+#include "store.h"
+#include "team.h"
+#include "user.h"
+
+/* The format of the rows this version writes (ACCOUNT.format). */
+#define FORMAT 1
+
+/* Kinds in load order: each refers only to kinds before it. */
+static const struct {
+    int kind;
+    int (*load)(cib_ctx *, const cib_row *);
+} loaders[] = {
+    {CIB_KIND_USER, cib__user_load},       {CIB_KIND_TEAM, cib__team_load},
+    {CIB_KIND_CONTACT, cib__contact_load}, {CIB_KIND_PIPELINE, cib__pipeline_load},
+    {CIB_KIND_INBOX, cib__inbox_load},     {CIB_KIND_CHANNEL, cib__channel_load},
+};
+
+static int load_one(cib_ctx *ctx, const cib_row *row, void *arg)
+{
+    const size_t *i = arg;
+    return loaders[*i].load(ctx, row);
+}
+
+static int read_account(cib_ctx *ctx, const cib_row *row, void *arg)
+{
+    int64_t *format = arg;
+    if (!cib__streq(row->key, row->key_len, "account", 7))
+        return cib__fail(ctx, CIB_ESTORAGE,
+                         "store holds an account row with a key other than "
+                         "'account'");
+    if (*format)
+        return cib__fail(ctx, CIB_ESTORAGE, "store holds two account rows");
+    int rc = cib__row_int(ctx, row, "format", format);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "created_at", &ctx->created_at);
+    if (!rc && *format != FORMAT)
+        rc = cib__fail(ctx, CIB_ESTORAGE,
+                       "store has format %lld; this library (%s) reads format %d only",
+                       (long long)*format, CIB_VERSION_STRING, FORMAT);
+    return rc;
+}
+
+static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
+{
+    (void)ctx;
+    (void)row;
+    ++*(size_t *)arg;
+    return CIB_OK;
+}
+
+/* A new account: the ACCOUNT row, the default inbox and its fallback email
+ * channel, in one transaction (R-INBOX-1). */
+static int account_create(cib_ctx *ctx, const char *default_inbox_name)
+{
+    ctx->created_at = cib__now(ctx);
+    int rc = cib__tx_begin(ctx);
+    if (rc)
+        return rc;
+    cib__rowb b;
+    cib__rowb_init(&b, CIB_KIND_ACCOUNT, "account", 7);
+    cib__rowb_int(&b, "format", FORMAT);
+    cib__rowb_int(&b, "created_at", ctx->created_at);
+    rc = cib__tx_put(ctx, &b.row);
+    if (!rc)
+        rc = cib__inbox_create_default(ctx, default_inbox_name);
+    return cib__tx_end(ctx, rc);
+}
+
+int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
+{
+    int64_t format = 0;
+    int rc = cib__store_scan(ctx, CIB_KIND_ACCOUNT, read_account, &format);
+    if (rc)
+        return rc;
+    if (!format) {
+        size_t rows = 0;
+        for (size_t i = 0; i < sizeof loaders / sizeof loaders[0] && !rc; i++)
+            rc = cib__store_scan(ctx, loaders[i].kind, count_row, &rows);
+        if (!rc && rows)
+            rc = cib__fail(ctx, CIB_ESTORAGE,
+                           "store holds %zu rows but no account row: not an account", rows);
+        return rc ? rc : account_create(ctx, default_inbox_name);
+    }
+    for (size_t i = 0; i < sizeof loaders / sizeof loaders[0] && !rc; i++)
+        rc = cib__store_scan(ctx, loaders[i].kind, load_one, &i);
+    if (!rc && !ctx->default_inbox)
+        rc = cib__fail(ctx, CIB_ESTORAGE, "store holds no default inbox");
+    return rc;
+}
+
+void cib__account_free(cib_ctx *ctx)
+{
+    cib__channel_free_all(ctx);
+    cib__inbox_free_all(ctx);
+    cib__contact_free_all(ctx);
+    cib__pipeline_free_all(ctx);
+    cib__team_free_all(ctx);
+    cib__user_free_all(ctx);
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+    const cib__str *x = a, *y = b;
+    size_t n = x->n < y->n ? x->n : y->n;
+    int c = memcmp(x->p, y->p, n);
+    return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+int cib_dump(cib_ctx *ctx, char **out, size_t *out_len)
+{
+    CIB__ENTER(ctx);
+    CIB__NOT_NULL(ctx, out, "out");
+    *out = NULL;
+    cib__buf lines;
+    cib__buf_init(&lines, &ctx->mem);
+    cib__user_dump(ctx, &lines);
+    cib__team_dump(ctx, &lines);
+    cib__contact_dump(ctx, &lines);
+    cib__pipeline_dump(ctx, &lines);
+    cib__inbox_dump(ctx, &lines);
+    cib__channel_dump(ctx, &lines);
+    if (lines.failed) {
+        cib__buf_free(&lines);
+        return cib__nomem(ctx);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < lines.n; i++)
+        n += lines.p[i] == '\n';
+    cib__str *idx = cib__calloc(&ctx->mem, n ? n : 1, sizeof *idx);
+    cib__buf res;
+    cib__buf_init(&res, &ctx->mem);
+    cib__buf_fmt(&res, "account created_at=%lld\n", (long long)ctx->created_at);
+    if (idx) {
+        size_t k = 0, start = 0;
+        for (size_t i = 0; i < lines.n; i++)
+            if (lines.p[i] == '\n') {
+                idx[k++] = (cib__str){lines.p + start, i + 1 - start};
+                start = i + 1;
+            }
+        qsort(idx, n, sizeof *idx, line_cmp);
+        for (size_t i = 0; i < n; i++)
+            cib__buf_add(&res, idx[i].p, idx[i].n);
+    }
+    int failed = !idx || res.failed;
+    cib__free(&ctx->mem, idx);
+    cib__buf_free(&lines);
+    if (failed) {
+        cib__buf_free(&res);
+        return cib__nomem(ctx);
+    }
+    *out = res.p;
+    if (out_len)
+        *out_len = res.n;
+    return CIB_OK;
+}

@@ -1,0 +1,28 @@
+/* channel.h - channels: the paths by which contacts reach an inbox. */
+#ifndef CIB_CHANNEL_H
+#define CIB_CHANNEL_H
+
+#include "mem.h"
+#include "store.h"
+
+cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len);
+/* The channel linked to this external address of a channel type's namespace
+ * (email addresses: lower case), or NULL. */
+cib__channel *cib__channel_find_address(cib_ctx *ctx, int type, const char *addr, size_t len);
+
+/* Create a channel inside the caller's transaction (the default inbox's
+ * fallback email). On success the channel is linked and written; on failure
+ * nothing is left in memory. */
+int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
+                                 const char *sender_name);
+
+/* Deleting an inbox: delete its channels' rows (inside a transaction), then,
+ * after the commit, unlink and free them. */
+int cib__channel_write_delete(cib_ctx *ctx, const cib__channel *ch);
+void cib__channel_destroy(cib_ctx *ctx, cib__channel *ch);
+
+int cib__channel_load(cib_ctx *ctx, const cib_row *row);
+void cib__channel_dump(cib_ctx *ctx, cib__buf *b);
+void cib__channel_free_all(cib_ctx *ctx);
+
+#endif

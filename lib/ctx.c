@@ -1,0 +1,180 @@
+/* ctx.c - creating and freeing a context; options; clock; versioned structs. */
+#include "ctx.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "account.h"
+#include "error.h"
+
+static int64_t system_clock(void *ud)
+{
+    (void)ud;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t cib__now(cib_ctx *ctx)
+{
+    return ctx->clock(ctx->clock_user_data);
+}
+
+static int limit(uint32_t v, uint32_t dflt, uint32_t max, uint32_t *out)
+{
+    if (v == 0)
+        v = dflt;
+    if (v > max)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int store_ok(const cib_store *s)
+{
+    return s->version == CIB_STORE_VERSION && s->begin && s->commit && s->rollback && s->put &&
+           s->del && s->scan;
+}
+
+/* Write the reason ctx_new failed to the caller's buffer, if any. */
+static int new_failed(const cib_options *o, const char *msg, int rc)
+{
+    if (o && o->size >= sizeof *o && o->error_buffer && o->error_buffer_size) {
+        size_t n = strlen(msg);
+        if (n >= o->error_buffer_size)
+            n = o->error_buffer_size - 1;
+        memcpy(o->error_buffer, msg, n);
+        o->error_buffer[n] = '\0';
+    }
+    return rc;
+}
+
+int cib_ctx_new(const cib_options *opts, cib_ctx **out)
+{
+    if (!out)
+        return new_failed(opts, "invalid argument: 'out' is NULL", CIB_EINVAL);
+    *out = NULL;
+    cib_options o = CIB_OPTIONS_INIT;
+    if (opts) {
+        int bad = opts->size < sizeof(size_t);
+        if (opts->size > sizeof o) {
+            const unsigned char *tail = (const unsigned char *)opts + sizeof o;
+            for (size_t i = 0; !bad && i < opts->size - sizeof o; i++)
+                bad = tail[i] != 0;
+        }
+        if (bad)
+            return new_failed(opts,
+                              "invalid argument: 'opts->size' is wrong: initialise "
+                              "the options with CIB_OPTIONS_INIT",
+                              CIB_EINVAL);
+        memcpy(&o, opts, opts->size < sizeof o ? opts->size : sizeof o);
+        o.size = sizeof o;
+    }
+    cib__mem mem;
+    if (cib__mem_init(&mem, o.allocator))
+        return new_failed(opts,
+                          "invalid argument: 'opts->allocator' needs version "
+                          "CIB_ALLOCATOR_VERSION and all three functions",
+                          CIB_EINVAL);
+    if (o.store && !store_ok(o.store))
+        return new_failed(opts,
+                          "invalid argument: 'opts->store' needs version "
+                          "CIB_STORE_VERSION and begin, commit, rollback, put, del, scan",
+                          CIB_EINVAL);
+    cib_ctx *ctx = cib__calloc(&mem, 1, sizeof *ctx);
+    if (!ctx)
+        return new_failed(opts, "out of memory", CIB_ENOMEM);
+    ctx->mem = mem;
+    if (!limit(o.max_inboxes, 100, UINT32_MAX, &ctx->lim.max_inboxes) ||
+        !limit(o.max_id_len, 255, CIB__ID_MAX, &ctx->lim.max_id_len) ||
+        !limit(o.max_name_len, 255, CIB__ID_MAX, &ctx->lim.max_name_len) ||
+        !limit(o.max_text_len, 65536, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
+        cib__free(&mem, ctx);
+        return new_failed(opts, "invalid argument: a limit in 'opts' is above its maximum",
+                          CIB_EINVAL);
+    }
+    ctx->seed = o.hash_seed ? o.hash_seed : cib__random_seed();
+    ctx->clock = o.clock ? o.clock : system_clock;
+    ctx->clock_user_data = o.clock ? o.clock_user_data : NULL;
+    ctx->on_event = o.on_event;
+    ctx->event_user_data = o.event_user_data;
+    if (o.store) {
+        ctx->store = *o.store;
+    } else {
+        int rc = cib_memstore_new(o.allocator, &ctx->store);
+        if (rc) {
+            cib__free(&mem, ctx);
+            return new_failed(opts, "out of memory", rc);
+        }
+        ctx->owns_store = 1;
+    }
+    const char *inbox_name = o.default_inbox_name ? o.default_inbox_name : "Inbox";
+    int rc = cib__account_open(ctx, inbox_name);
+    if (rc) {
+        new_failed(opts, ctx->errmsg, rc);
+        cib_ctx_free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return CIB_OK;
+}
+
+void cib_ctx_free(cib_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->in_tx)
+        ctx->store.rollback(ctx->store.user_data);
+    cib__account_free(ctx);
+    if (ctx->owns_store && ctx->store.close)
+        ctx->store.close(ctx->store.user_data);
+    cib__mem mem = ctx->mem;
+    cib__free(&mem, ctx);
+}
+
+void cib_free(cib_ctx *ctx, void *ptr)
+{
+    if (ctx)
+        cib__free(&ctx->mem, ptr);
+}
+
+int cib__def_read(cib_ctx *ctx, const char *arg, const void *def, size_t known, void *out)
+{
+    if (!def)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL", arg);
+    size_t size;
+    memcpy(&size, def, sizeof size);
+    if (size < sizeof(size_t))
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: '%s->size' is %zu: initialise it with its "
+                         "CIB_*_INIT macro",
+                         arg, size);
+    if (size > known) {
+        const unsigned char *tail = (const unsigned char *)def + known;
+        for (size_t i = 0; i < size - known; i++)
+            if (tail[i])
+                return cib__fail(ctx, CIB_EINVAL,
+                                 "invalid argument: '%s' sets members this library version "
+                                 "(%s) does not know",
+                                 arg, CIB_VERSION_STRING);
+    }
+    memcpy(out, def, size < known ? size : known);
+    memcpy(out, &known, sizeof known);
+    return CIB_OK;
+}
+
+int cib__info_write(cib_ctx *ctx, const char *arg, void *out, const void *full, size_t known)
+{
+    if (!out)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL", arg);
+    size_t size;
+    memcpy(&size, out, sizeof size);
+    if (size < sizeof(size_t))
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: '%s->size' is %zu: initialise it with its "
+                         "CIB_*_INFO_INIT macro",
+                         arg, size);
+    size_t n = size < known ? size : known;
+    memcpy((char *)out + sizeof size, (const char *)full + sizeof size, n - sizeof size);
+    return CIB_OK;
+}

@@ -1,0 +1,58 @@
+/* ctx.h - the context: one account, its hooks, limits and working set. */
+#ifndef CIB_CTX_H
+#define CIB_CTX_H
+
+#include "convinbox.h"
+#include "convinbox/store.h"
+#include "mem.h"
+#include "model.h"
+
+/* Largest value a limit may be configured to. */
+#define CIB__ID_MAX    4096u
+#define CIB__TEXT_MAX  16777216u
+#define CIB__EMAIL_MAX 254u
+
+struct cib_ctx {
+    cib__mem mem;
+    uint64_t seed;
+    cib_clock_fn clock;
+    void *clock_user_data;
+    cib_event_fn on_event;
+    void *event_user_data;
+    cib_store store;
+    int owns_store; /* the built-in store, closed by cib_ctx_free() */
+    int in_tx;
+    struct {
+        uint32_t max_inboxes, max_id_len, max_name_len, max_text_len;
+    } lim;
+    int64_t created_at;
+
+    cib__user *users;
+    cib__team *teams;
+    cib__contact *contacts;
+    cib__pipeline *pipelines;
+    cib__inbox *inboxes;
+    cib__channel *channels;
+    cib__ref *user_emails;    /* lower-case email -> cib__user */
+    cib__ref *contact_emails; /* lower-case email -> cib__contact */
+    cib__ref *channel_addrs;  /* "<namespace>:<address>" -> cib__channel */
+    cib__inbox *default_inbox;
+
+    char errmsg[512];
+    char cbmsg[256]; /* set by a callback through cib_set_callback_error() */
+    int has_cbmsg;
+};
+
+/* Now, from the context's clock. */
+int64_t cib__now(cib_ctx *ctx);
+
+/*
+ * Read a versioned input struct. `out` holds the defaults (its CIB_*_INIT
+ * value); the caller's first `def->size` bytes are copied over it. A struct
+ * larger than this version's is accepted if the unknown tail is zero.
+ */
+int cib__def_read(cib_ctx *ctx, const char *arg, const void *def, size_t known, void *out);
+/* Fill a versioned output struct from a complete one. */
+int cib__info_write(cib_ctx *ctx, const char *arg, void *out, const void *full, size_t known);
+
+#endif

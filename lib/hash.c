@@ -1,0 +1,61 @@
+/* hash.c - secondary index entries and hash seeds. */
+#include "hash.h"
+
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+cib__ref *cib__ref_add(const cib__mem *m, uint64_t seed, cib__ref **table, const char *key,
+                       size_t len, void *target)
+{
+    cib__ref *r = cib__malloc(m, sizeof *r + len + 1);
+    if (!r)
+        return NULL;
+    memset(r, 0, sizeof *r);
+    r->target = target;
+    r->key_len = len;
+    memcpy(r->key, key, len);
+    r->key[len] = '\0';
+    int ok;
+    CIB_HASH_ADD(m, seed, hh, *table, r->key, len, r, ok);
+    if (!ok) {
+        cib__free(m, r);
+        return NULL;
+    }
+    return r;
+}
+
+void *cib__ref_find(uint64_t seed, cib__ref *table, const char *key, size_t len)
+{
+    cib__ref *r = NULL;
+    CIB_HASH_FIND(seed, hh, table, key, len, r);
+    return r ? r->target : NULL;
+}
+
+void cib__ref_del(const cib__mem *m, cib__ref **table, cib__ref *ref)
+{
+    if (!ref)
+        return;
+    CIB_HASH_DEL(m, hh, *table, ref);
+    cib__free(m, ref);
+}
+
+void cib__ref_clear(const cib__mem *m, cib__ref **table)
+{
+    cib__ref *r, *tmp;
+    HASH_ITER (hh, *table, r, tmp) {
+        cib__ref_del(m, table, r);
+    }
+}
+
+uint64_t cib__random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed && seed)
+        return seed;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t mix[3] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)(uintptr_t)&seed};
+    seed = XXH3_64bits(mix, sizeof mix);
+    return seed ? seed : 0x9e3779b97f4a7c15ull;
+}

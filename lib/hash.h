@@ -1,0 +1,93 @@
+/*
+ * hash.h - uthash, configured for a library.
+ *
+ *  - Allocation goes through the context's allocator, never malloc().
+ *  - HASH_NONFATAL_OOM: a failed allocation makes an add fail cleanly
+ *    (uthash's default is exit(-1)).
+ *  - Hashes are XXH3, seeded per context, so that attacker-chosen keys
+ *    (email addresses, visitor ids) cannot force collisions. uthash's own
+ *    HASH_FUNCTION is poisoned: every lookup and insert goes through the
+ *    CIB_HASH_* wrappers below, which take the seed and the allocator
+ *    explicitly. Using a bare HASH_ADD/HASH_FIND does not compile.
+ */
+#ifndef CIB_HASH_H
+#define CIB_HASH_H
+
+#include <stdint.h>
+#include <xxhash.h>
+
+#include "mem.h"
+
+#define HASH_NONFATAL_OOM                    1
+#define uthash_malloc(sz)                    cib__malloc(cib__ut_mem, (sz))
+#define uthash_free(ptr, sz)                 cib__free(cib__ut_mem, (ptr))
+#define HASH_FUNCTION(keyptr, keylen, hashv) CIB__UNSEEDED_HASH_IS_FORBIDDEN
+#include <uthash.h>
+
+static inline unsigned cib__hash(uint64_t seed, const void *key, size_t len)
+{
+    return (unsigned)XXH3_64bits_withSeed(key, len, seed);
+}
+
+/* out = the item of `head` whose key is key[0..len), or NULL. */
+#define CIB_HASH_FIND(seed, hh, head, key, len, out)                                               \
+    do {                                                                                           \
+        unsigned cib__hv = cib__hash((seed), (key), (len));                                        \
+        HASH_FIND_BYHASHVALUE(hh, (head), (key), (unsigned)(len), cib__hv, (out));                 \
+    } while (0)
+
+/* Add item under the key it points to (the key must live as long as the
+ * item). ok = 1 on success, 0 when out of memory (nothing changed). */
+#define CIB_HASH_ADD(mem, seed, hh, head, key, len, item, ok)                                      \
+    do {                                                                                           \
+        const cib__mem *cib__ut_mem = (mem);                                                       \
+        unsigned cib__hv = cib__hash((seed), (key), (len));                                        \
+        HASH_ADD_KEYPTR_BYHASHVALUE(hh, head, (key), (unsigned)(len), cib__hv, (item));            \
+        (ok) = (item)->hh.tbl != NULL;                                                             \
+    } while (0)
+
+/* As CIB_HASH_ADD, keeping the iteration order sorted by cmp(a, b). */
+#define CIB_HASH_ADD_INORDER(mem, seed, hh, head, key, len, item, cmp, ok)                         \
+    do {                                                                                           \
+        const cib__mem *cib__ut_mem = (mem);                                                       \
+        unsigned cib__hv = cib__hash((seed), (key), (len));                                        \
+        HASH_ADD_KEYPTR_BYHASHVALUE_INORDER(hh, head, (key), (unsigned)(len), cib__hv, (item),     \
+                                            cmp);                                                  \
+        (ok) = (item)->hh.tbl != NULL;                                                             \
+    } while (0)
+
+/* Remove item; never allocates, never fails. */
+#define CIB_HASH_DEL(mem, hh, head, item)                                                          \
+    do {                                                                                           \
+        const cib__mem *cib__ut_mem = (mem);                                                       \
+        HASH_DELETE(hh, head, (item));                                                             \
+    } while (0)
+
+/*
+ * A secondary index entry: key -> target. Used where an object's key can
+ * change (an email address), so that the new key is added before a change is
+ * committed and the old one removed after, without touching the object's own
+ * hash handle.
+ */
+typedef struct cib__ref {
+    UT_hash_handle hh;
+    void *target;
+    size_t key_len;
+    char key[];
+} cib__ref;
+
+/* Add key -> target to *table. Returns the entry, or NULL when out of memory. */
+cib__ref *cib__ref_add(const cib__mem *m, uint64_t seed, cib__ref **table, const char *key,
+                       size_t len, void *target);
+/* The target of key, or NULL. */
+void *cib__ref_find(uint64_t seed, cib__ref *table, const char *key, size_t len);
+/* Remove and free an entry (NULL: no-op). */
+void cib__ref_del(const cib__mem *m, cib__ref **table, cib__ref *ref);
+/* Remove and free every entry. */
+void cib__ref_clear(const cib__mem *m, cib__ref **table);
+
+/* 64 random bits from the operating system (falls back to clock and address
+ * entropy when the OS has none to give). */
+uint64_t cib__random_seed(void);
+
+#endif

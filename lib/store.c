@@ -1,0 +1,280 @@
+/* store.c - transactions through the storage vtable, rows in and out. */
+#include "store.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "error.h"
+
+void cib__rowb_init(cib__rowb *b, int kind, const char *key, size_t key_len)
+{
+    memset(&b->row, 0, sizeof b->row);
+    b->row.kind = kind;
+    b->row.key = key;
+    b->row.key_len = key_len;
+    b->row.fields = b->f;
+    b->row.n_fields = 0;
+}
+
+static cib_field *rowb_next(cib__rowb *b, const char *name, int type)
+{
+    /* The field sets are fixed by this library; overflowing is a bug. */
+    assert(b->row.n_fields < CIB__ROW_MAX_FIELDS);
+    cib_field *f = &b->f[b->row.n_fields < CIB__ROW_MAX_FIELDS ? b->row.n_fields++ : 0];
+    memset(f, 0, sizeof *f);
+    f->name = name;
+    f->type = type;
+    return f;
+}
+
+void cib__rowb_int(cib__rowb *b, const char *name, int64_t v)
+{
+    rowb_next(b, name, CIB_FIELD_INT)->i = v;
+}
+
+void cib__rowb_textn(cib__rowb *b, const char *name, const char *s, size_t n)
+{
+    cib_field *f = rowb_next(b, name, s ? CIB_FIELD_TEXT : CIB_FIELD_NULL);
+    f->text = s;
+    f->len = s ? n : 0;
+}
+
+void cib__rowb_text(cib__rowb *b, const char *name, const char *s)
+{
+    cib__rowb_textn(b, name, s, s ? strlen(s) : 0);
+}
+
+void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, const size_t *lens,
+                    size_t n)
+{
+    cib_field *f = rowb_next(b, name, CIB_FIELD_LIST);
+    f->items = items;
+    f->item_lens = lens;
+    f->n_items = n;
+}
+
+/* Map a vtable method's non-zero return to a status and a message. */
+static int store_failed(cib_ctx *ctx, const char *method, int rc)
+{
+    if (ctx->has_cbmsg)
+        return cib__fail(ctx, rc == CIB_ENOMEM ? CIB_ENOMEM : CIB_ESTORAGE, "storage.%s: %s",
+                         method, ctx->cbmsg);
+    if (rc == CIB_ENOMEM)
+        return cib__fail(ctx, CIB_ENOMEM, "out of memory in storage.%s", method);
+    return cib__fail(ctx, CIB_ESTORAGE, "storage.%s returned %d", method, rc);
+}
+
+int cib__tx_begin(cib_ctx *ctx)
+{
+    int rc = ctx->store.begin(ctx->store.user_data);
+    if (rc)
+        return store_failed(ctx, "begin", rc);
+    ctx->in_tx = 1;
+    return CIB_OK;
+}
+
+int cib__tx_put(cib_ctx *ctx, const cib_row *row)
+{
+    int rc = ctx->store.put(ctx->store.user_data, row);
+    return rc ? store_failed(ctx, "put", rc) : CIB_OK;
+}
+
+int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len)
+{
+    int rc = ctx->store.del(ctx->store.user_data, kind, key, key_len);
+    return rc ? store_failed(ctx, "del", rc) : CIB_OK;
+}
+
+int cib__tx_end(cib_ctx *ctx, int rc)
+{
+    if (rc == CIB_OK) {
+        int c = ctx->store.commit(ctx->store.user_data);
+        if (c) {
+            rc = store_failed(ctx, "commit", c);
+            ctx->store.rollback(ctx->store.user_data);
+        }
+    } else {
+        ctx->store.rollback(ctx->store.user_data);
+    }
+    ctx->in_tx = 0;
+    return rc;
+}
+
+struct scan_state {
+    cib_ctx *ctx;
+    int kind;
+    cib__row_fn fn;
+    void *arg;
+    int cb_rc; /* the library's own refusal of a row, if any */
+};
+
+static int scan_cb(void *data, const cib_row *row)
+{
+    struct scan_state *st = data;
+    if (!row || row->kind != st->kind)
+        return st->cb_rc = cib__fail(st->ctx, CIB_ESTORAGE,
+                                     "storage.scan passed a row of another kind, or none");
+    st->cb_rc = st->fn(st->ctx, row, st->arg);
+    return st->cb_rc;
+}
+
+int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg)
+{
+    struct scan_state st = {ctx, kind, fn, arg, CIB_OK};
+    int rc = ctx->store.scan(ctx->store.user_data, kind, scan_cb, &st);
+    if (st.cb_rc)
+        return st.cb_rc;
+    return rc ? store_failed(ctx, "scan", rc) : CIB_OK;
+}
+
+static const cib_field *row_field(const cib_row *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_fields; i++)
+        if (r->fields[i].name && strcmp(r->fields[i].name, name) == 0)
+            return &r->fields[i];
+    return NULL;
+}
+
+static int row_bad(cib_ctx *ctx, const cib_row *r, const char *name, const char *what)
+{
+    const char *kind = cib_kind_name(r->kind);
+    return cib__fail(ctx, CIB_ESTORAGE, "store holds a bad %s row '%.*s': field '%s' %s",
+                     kind ? kind : "?", (int)(r->key_len > 200 ? 200 : r->key_len),
+                     r->key ? r->key : "", name, what);
+}
+
+int cib__row_text(cib_ctx *ctx, const cib_row *r, const char *name, int optional, cib__str *out)
+{
+    const cib_field *f = row_field(r, name);
+    out->p = NULL;
+    out->n = 0;
+    if (!f)
+        return row_bad(ctx, r, name, "is missing");
+    if (f->type == CIB_FIELD_NULL && optional)
+        return CIB_OK;
+    if (f->type != CIB_FIELD_TEXT || !f->text)
+        return row_bad(ctx, r, name, optional ? "is not text or null" : "is not text");
+    out->p = f->text;
+    out->n = f->len;
+    return CIB_OK;
+}
+
+int cib__row_int(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out)
+{
+    const cib_field *f = row_field(r, name);
+    if (!f)
+        return row_bad(ctx, r, name, "is missing");
+    if (f->type != CIB_FIELD_INT)
+        return row_bad(ctx, r, name, "is not an integer");
+    *out = f->i;
+    return CIB_OK;
+}
+
+int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out)
+{
+    const cib_field *f = row_field(r, name);
+    if (!f)
+        return row_bad(ctx, r, name, "is missing");
+    if (f->type != CIB_FIELD_LIST || (f->n_items && !f->items))
+        return row_bad(ctx, r, name, "is not a list");
+    *out = f;
+    return CIB_OK;
+}
+
+int cib__row_refused(cib_ctx *ctx, const cib_row *r, int rc)
+{
+    if (rc == CIB_OK || rc == CIB_ENOMEM || rc == CIB_ESTORAGE)
+        return rc;
+    const char *kind = cib_kind_name(r->kind);
+    return cib__wrap(ctx, CIB_ESTORAGE, "store holds a bad %s row '%.*s'", kind ? kind : "?",
+                     (int)(r->key_len > 200 ? 200 : r->key_len), r->key ? r->key : "");
+}
+
+static const char *const seat_names[] = {NULL, "paid", "free"};
+static const char *const role_names[] = {NULL, "member", "admin", "super_admin"};
+static const char *const type_names[] = {NULL,        "email",  "chat",          "form",
+                                         "messenger", "custom", "fallback_email"};
+static const char *const status_names[] = {NULL, "enabled", "disabled"};
+
+#define NAME_OF(table, v)                                                                          \
+    ((v) > 0 && (size_t)(v) < sizeof(table) / sizeof(table[0]) ? table[(v)] : NULL)
+
+static int parse(const char *const *table, size_t n, cib__str s)
+{
+    for (size_t i = 1; i < n; i++)
+        if (cib__streq(table[i], strlen(table[i]), s.p, s.n))
+            return (int)i;
+    return 0;
+}
+
+#define PARSE(table, s) parse(table, sizeof(table) / sizeof(table[0]), s)
+
+const char *cib__seat_name(int v)
+{
+    return NAME_OF(seat_names, v);
+}
+const char *cib__role_name(int v)
+{
+    return NAME_OF(role_names, v);
+}
+const char *cib__channel_type_name(int v)
+{
+    return NAME_OF(type_names, v);
+}
+const char *cib__channel_status_name(int v)
+{
+    return NAME_OF(status_names, v);
+}
+int cib__seat_parse(cib__str s)
+{
+    return PARSE(seat_names, s);
+}
+int cib__role_parse(cib__str s)
+{
+    return PARSE(role_names, s);
+}
+int cib__channel_type_parse(cib__str s)
+{
+    return PARSE(type_names, s);
+}
+int cib__channel_status_parse(cib__str s)
+{
+    return PARSE(status_names, s);
+}
+
+const char *cib_kind_name(int kind)
+{
+    static const char *const names[] = {NULL,      "account",  "user",  "team",
+                                        "contact", "pipeline", "inbox", "channel"};
+    return NAME_OF(names, kind);
+}
+
+int cib__idlist_init(cib_ctx *ctx, cib__idlist *l, size_t cap)
+{
+    l->n = 0;
+    l->items = NULL;
+    l->lens = NULL;
+    if (cap > SIZE_MAX / (sizeof(char *) + sizeof(size_t)))
+        return cib__nomem(ctx);
+    void *p = cib__malloc(&ctx->mem, cap * (sizeof(char *) + sizeof(size_t)));
+    if (!p)
+        return cib__nomem(ctx);
+    l->items = p;
+    l->lens = (size_t *)(l->items + cap);
+    return CIB_OK;
+}
+
+void cib__idlist_push(cib__idlist *l, const char *s, size_t n)
+{
+    l->items[l->n] = s;
+    l->lens[l->n] = n;
+    l->n++;
+}
+
+void cib__idlist_free(cib_ctx *ctx, cib__idlist *l)
+{
+    cib__free(&ctx->mem, l->items);
+    l->items = NULL;
+    l->lens = NULL;
+    l->n = 0;
+}

@@ -1,0 +1,72 @@
+/* store.h - writing through the storage vtable, and reading rows back. */
+#ifndef CIB_STORE_H
+#define CIB_STORE_H
+
+#include "ctx.h"
+#include "text.h"
+
+/* ---- building rows ---- */
+
+#define CIB__ROW_MAX_FIELDS 24
+
+typedef struct cib__rowb {
+    cib_row row;
+    cib_field f[CIB__ROW_MAX_FIELDS];
+} cib__rowb;
+
+void cib__rowb_init(cib__rowb *b, int kind, const char *key, size_t key_len);
+void cib__rowb_int(cib__rowb *b, const char *name, int64_t v);
+/* s NULL gives a NULL field. */
+void cib__rowb_text(cib__rowb *b, const char *name, const char *s);
+void cib__rowb_textn(cib__rowb *b, const char *name, const char *s, size_t n);
+void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, const size_t *lens,
+                    size_t n);
+
+/* ---- transactions: every change is begin, put/del..., end ---- */
+
+int cib__tx_begin(cib_ctx *ctx);
+int cib__tx_put(cib_ctx *ctx, const cib_row *row);
+int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len);
+/* rc == CIB_OK: commit (and roll back if the commit fails); otherwise roll
+ * back. Returns the operation's final status. */
+int cib__tx_end(cib_ctx *ctx, int rc);
+
+/* ---- reading rows (loading an account) ---- */
+
+typedef int (*cib__row_fn)(cib_ctx *ctx, const cib_row *row, void *arg);
+/* Scan a kind, calling fn for each row; maps store failures to statuses. A
+ * non-zero return of fn stops the scan and is returned as it is. */
+int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg);
+
+/* Field accessors; a missing field or a wrong type is CIB_ESTORAGE. */
+int cib__row_text(cib_ctx *ctx, const cib_row *r, const char *name, int optional, cib__str *out);
+int cib__row_int(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out);
+int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out);
+/* Turn a failure to accept a stored row into CIB_ESTORAGE naming the row. */
+int cib__row_refused(cib_ctx *ctx, const cib_row *r, int rc);
+
+/* Names of enum values as stored ("paid", "email", ...); NULL if unknown. */
+const char *cib__seat_name(int seat);
+const char *cib__role_name(int role);
+const char *cib__channel_type_name(int type);
+const char *cib__channel_status_name(int status);
+/* Parse a stored name; 0 if unknown. */
+int cib__seat_parse(cib__str s);
+int cib__role_parse(cib__str s);
+int cib__channel_type_parse(cib__str s);
+int cib__channel_status_parse(cib__str s);
+
+/* ---- temporary id lists for LIST fields ---- */
+
+typedef struct cib__idlist {
+    const char **items;
+    size_t *lens;
+    size_t n;
+} cib__idlist;
+
+/* Room for cap ids (one allocation). CIB_OK or CIB_ENOMEM (message set). */
+int cib__idlist_init(cib_ctx *ctx, cib__idlist *l, size_t cap);
+void cib__idlist_push(cib__idlist *l, const char *s, size_t n);
+void cib__idlist_free(cib_ctx *ctx, cib__idlist *l);
+
+#endif

@@ -1,0 +1,383 @@
+/* user.c - users (agents): add, update, remove, read; load and dump. */
+#include "user.h"
+
+#include <string.h>
+
+#include "channel.h"
+#include "contact.h"
+#include "error.h"
+#include "inbox.h"
+#include "team.h"
+
+/* A user's properties, checked, before they become an object. */
+typedef struct user_spec {
+    cib__str id, name;
+    cib__email email;
+    int seat, role;
+} user_spec;
+
+cib__user *cib__user_find(cib_ctx *ctx, const char *id, size_t len)
+{
+    cib__user *u = NULL;
+    CIB_HASH_FIND(ctx->seed, hh, ctx->users, id, len, u);
+    return u;
+}
+
+static int spec_check(cib_ctx *ctx, user_spec *s, const char *id, size_t id_len, const char *name,
+                      size_t name_len, const char *email, size_t email_len)
+{
+    int rc = cib__arg_id(ctx, "id", id, id_len, &s->id);
+    if (!rc)
+        rc = cib__arg_name(ctx, "name", name, name_len, &s->name);
+    if (!rc)
+        rc = cib__arg_email(ctx, "email", email, email_len, 1, &s->email);
+    if (rc)
+        return rc;
+    if (!cib__seat_name(s->seat))
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'seat' is %d, not a cib_seat",
+                         s->seat);
+    if (!cib__role_name(s->role))
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'role' is %d, not a cib_role",
+                         s->role);
+    return CIB_OK;
+}
+
+/* The email must not be another user's, nor a linked channel address. */
+static int email_available(cib_ctx *ctx, const cib__email *e, const cib__user *self)
+{
+    if (!e->n)
+        return CIB_OK;
+    cib__user *other = cib__ref_find(ctx->seed, ctx->user_emails, e->s, e->n);
+    if (other && other != self)
+        return cib__fail(ctx, CIB_ECONFLICT, "email '%s' is already the email of user '%s'", e->s,
+                         other->id);
+    cib__channel *ch = cib__channel_find_address(ctx, CIB_CHANNEL_EMAIL, e->s, e->n);
+    if (ch)
+        return cib__fail(ctx, CIB_ECONFLICT,
+                         "email '%s' is linked as the address of channel '%s'; a team email "
+                         "may not be a user's own address",
+                         e->s, ch->id);
+    return CIB_OK;
+}
+
+static void user_free(cib_ctx *ctx, cib__user *u)
+{
+    if (!u)
+        return;
+    cib__free(&ctx->mem, u->id);
+    cib__free(&ctx->mem, u->name);
+    cib__free(&ctx->mem, u->email);
+    cib__free(&ctx->mem, u);
+}
+
+static cib__user *user_new(cib_ctx *ctx, const user_spec *s, int64_t created_at)
+{
+    cib__user *u = cib__calloc(&ctx->mem, 1, sizeof *u);
+    if (!u)
+        return NULL;
+    u->id = cib__strndup(&ctx->mem, s->id.p, s->id.n);
+    u->id_len = s->id.n;
+    u->name = cib__strndup(&ctx->mem, s->name.p, s->name.n);
+    u->email = s->email.n ? cib__strndup(&ctx->mem, s->email.s, s->email.n) : NULL;
+    u->seat = s->seat;
+    u->role = s->role;
+    u->created_at = created_at;
+    if (!u->id || !u->name || (s->email.n && !u->email)) {
+        user_free(ctx, u);
+        return NULL;
+    }
+    return u;
+}
+
+/* Index a new user by id and email. Fallible; on failure nothing changed. */
+static int user_link(cib_ctx *ctx, cib__user *u)
+{
+    int ok;
+    CIB_HASH_ADD(&ctx->mem, ctx->seed, hh, ctx->users, u->id, u->id_len, u, ok);
+    if (!ok)
+        return cib__nomem(ctx);
+    if (u->email) {
+        u->email_ref =
+            cib__ref_add(&ctx->mem, ctx->seed, &ctx->user_emails, u->email, strlen(u->email), u);
+        if (!u->email_ref) {
+            CIB_HASH_DEL(&ctx->mem, hh, ctx->users, u);
+            return cib__nomem(ctx);
+        }
+    }
+    return CIB_OK;
+}
+
+static void user_unlink(cib_ctx *ctx, cib__user *u)
+{
+    cib__ref_del(&ctx->mem, &ctx->user_emails, u->email_ref);
+    u->email_ref = NULL;
+    CIB_HASH_DEL(&ctx->mem, hh, ctx->users, u);
+}
+
+static int user_put(cib_ctx *ctx, const cib__user *u)
+{
+    cib__rowb b;
+    cib__rowb_init(&b, CIB_KIND_USER, u->id, u->id_len);
+    cib__rowb_text(&b, "name", u->name);
+    cib__rowb_text(&b, "email", u->email);
+    cib__rowb_text(&b, "seat", cib__seat_name(u->seat));
+    cib__rowb_text(&b, "role", cib__role_name(u->role));
+    cib__rowb_int(&b, "created_at", u->created_at);
+    return cib__tx_put(ctx, &b.row);
+}
+
+static int spec_from_def(cib_ctx *ctx, const cib_user_def *def, user_spec *s)
+{
+    cib_user_def d = CIB_USER_DEF_INIT;
+    int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
+    if (rc)
+        return rc;
+    s->seat = d.seat;
+    s->role = d.role;
+    return spec_check(ctx, s, d.id, d.id_len, d.name, d.name_len, d.email, d.email_len);
+}
+
+int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
+{
+    CIB__ENTER(ctx);
+    user_spec s;
+    int rc = spec_from_def(ctx, def, &s);
+    if (rc)
+        return rc;
+    if (cib__user_find(ctx, s.id.p, s.id.n))
+        return cib__fail(ctx, CIB_ECONFLICT, "user '%.*s' already exists", (int)s.id.n, s.id.p);
+    if ((rc = email_available(ctx, &s.email, NULL)))
+        return rc;
+    cib__user *u = user_new(ctx, &s, cib__now(ctx));
+    if (!u)
+        return cib__nomem(ctx);
+    if ((rc = user_link(ctx, u))) {
+        user_free(ctx, u);
+        return rc;
+    }
+    rc = cib__tx_begin(ctx);
+    if (rc == CIB_OK)
+        rc = cib__tx_end(ctx, user_put(ctx, u));
+    if (rc) {
+        user_unlink(ctx, u);
+        user_free(ctx, u);
+    }
+    return rc;
+}
+
+int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
+{
+    CIB__ENTER(ctx);
+    user_spec s;
+    int rc = spec_from_def(ctx, def, &s);
+    if (rc)
+        return rc;
+    cib__user *u = cib__user_find(ctx, s.id.p, s.id.n);
+    if (!u)
+        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)s.id.n, s.id.p);
+    if ((rc = email_available(ctx, &s.email, u)))
+        return rc;
+    int email_changed = !cib__streq(u->email ? u->email : "", u->email ? strlen(u->email) : 0,
+                                    s.email.s, s.email.n);
+    char *name = cib__strndup(&ctx->mem, s.name.p, s.name.n);
+    char *email = NULL;
+    cib__ref *ref = NULL;
+    if (!name)
+        rc = cib__nomem(ctx);
+    if (!rc && s.email.n && !(email = cib__strndup(&ctx->mem, s.email.s, s.email.n)))
+        rc = cib__nomem(ctx);
+    if (!rc && email_changed && email &&
+        !(ref = cib__ref_add(&ctx->mem, ctx->seed, &ctx->user_emails, email, s.email.n, u)))
+        rc = cib__nomem(ctx);
+    if (rc)
+        goto fail;
+    cib__user next = *u;
+    next.name = name;
+    next.email = email;
+    next.seat = s.seat;
+    next.role = s.role;
+    rc = cib__tx_begin(ctx);
+    if (rc == CIB_OK)
+        rc = cib__tx_end(ctx, user_put(ctx, &next));
+    if (rc)
+        goto fail;
+    if (email_changed) {
+        cib__ref_del(&ctx->mem, &ctx->user_emails, u->email_ref);
+        u->email_ref = ref;
+    }
+    cib__free(&ctx->mem, u->name);
+    cib__free(&ctx->mem, u->email);
+    u->name = name;
+    u->email = email;
+    u->seat = s.seat;
+    u->role = s.role;
+    return CIB_OK;
+fail:
+    cib__ref_del(&ctx->mem, &ctx->user_emails, ref);
+    cib__free(&ctx->mem, name);
+    cib__free(&ctx->mem, email);
+    return rc;
+}
+
+int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
+{
+    CIB__ENTER(ctx);
+    cib__str sid;
+    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    if (rc)
+        return rc;
+    cib__user *u = cib__user_find(ctx, sid.p, sid.n);
+    if (!u)
+        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
+    rc = cib__tx_begin(ctx);
+    if (rc)
+        return rc;
+    rc = cib__team_write_without_user(ctx, u);
+    if (!rc)
+        rc = cib__inbox_write_without(ctx, u, NULL);
+    if (!rc)
+        rc = cib__contact_write_without_owner(ctx, u);
+    if (!rc)
+        rc = cib__tx_del(ctx, CIB_KIND_USER, u->id, u->id_len);
+    if ((rc = cib__tx_end(ctx, rc)))
+        return rc;
+    cib__team_drop_user(ctx, u);
+    cib__inbox_drop(ctx, u, NULL);
+    cib__contact_drop_owner(ctx, u);
+    user_unlink(ctx, u);
+    user_free(ctx, u);
+    return CIB_OK;
+}
+
+int cib_user_get(cib_ctx *ctx, const char *id, size_t id_len, cib_user_info *out)
+{
+    CIB__ENTER(ctx);
+    CIB__NOT_NULL(ctx, out, "out");
+    cib__str sid;
+    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    if (rc)
+        return rc;
+    cib__user *u = cib__user_find(ctx, sid.p, sid.n);
+    if (!u)
+        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
+    cib_user_info info = CIB_USER_INFO_INIT;
+    info.id = u->id;
+    info.name = u->name;
+    info.email = u->email;
+    info.seat = u->seat;
+    info.role = u->role;
+    info.created_at = u->created_at;
+    return cib__info_write(ctx, "out", out, &info, sizeof info);
+}
+
+int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, const size_t *lens,
+                       size_t n, cib__user ***out)
+{
+    *out = NULL;
+    if (n && !ids)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL but its count is %zu",
+                         arg, n);
+    if (n == 0)
+        return CIB_OK;
+    cib__user **arr = cib__calloc(&ctx->mem, n, sizeof *arr);
+    if (!arr)
+        return cib__nomem(ctx);
+    int rc = CIB_OK;
+    size_t i;
+    for (i = 0; i < n && rc == CIB_OK; i++) {
+        cib__str s;
+        rc = cib__arg_item(ctx, arg, ids, lens, i, ctx->lim.max_id_len, &s);
+        if (rc)
+            break;
+        cib__user *u = cib__user_find(ctx, s.p, s.n);
+        if (!u)
+            rc = cib__fail(ctx, CIB_ENOTFOUND, "'%s[%zu]' names unknown user '%.*s'", arg, i,
+                           (int)s.n, s.p);
+        else if (u->mark)
+            rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s[%zu]' lists user '%s' twice",
+                           arg, i, u->id);
+        else
+            (arr[i] = u)->mark = 1;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (arr[k])
+            arr[k]->mark = 0;
+    if (rc) {
+        cib__free(&ctx->mem, arr);
+        return rc;
+    }
+    *out = arr;
+    return CIB_OK;
+}
+
+int cib__user_ids(cib_ctx *ctx, cib__user *const *users, size_t n, const cib__user *skip,
+                  cib__idlist *out)
+{
+    int rc = cib__idlist_init(ctx, out, n);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (users[i] != skip)
+            cib__idlist_push(out, users[i]->id, users[i]->id_len);
+    return CIB_OK;
+}
+
+int cib__user_load(cib_ctx *ctx, const cib_row *row)
+{
+    cib__str name, email, seat, role;
+    int64_t created_at;
+    int rc = cib__row_text(ctx, row, "name", 0, &name);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "email", 1, &email);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "seat", 0, &seat);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "role", 0, &role);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "created_at", &created_at);
+    if (rc)
+        return rc;
+    user_spec s;
+    s.seat = cib__seat_parse(seat);
+    s.role = cib__role_parse(role);
+    rc = spec_check(ctx, &s, row->key, row->key_len, name.p, name.n, email.p, email.n);
+    if (!rc && cib__user_find(ctx, s.id.p, s.id.n))
+        rc = cib__fail(ctx, CIB_ECONFLICT, "the id is stored twice");
+    if (!rc)
+        rc = email_available(ctx, &s.email, NULL);
+    if (rc)
+        return cib__row_refused(ctx, row, rc);
+    cib__user *u = user_new(ctx, &s, created_at);
+    if (!u)
+        return cib__nomem(ctx);
+    if ((rc = user_link(ctx, u)))
+        user_free(ctx, u);
+    return rc;
+}
+
+void cib__user_dump(cib_ctx *ctx, cib__buf *b)
+{
+    cib__user *u, *tmp;
+    HASH_ITER (hh, ctx->users, u, tmp) {
+        cib__buf_str(b, "user ");
+        cib__buf_quote(b, u->id, u->id_len);
+        cib__buf_str(b, " name=");
+        cib__buf_quote(b, u->name, strlen(u->name));
+        cib__buf_str(b, " email=");
+        if (u->email)
+            cib__buf_quote(b, u->email, strlen(u->email));
+        else
+            cib__buf_str(b, "-");
+        cib__buf_fmt(b, " seat=%s role=%s created_at=%lld owns=%zu\n", cib__seat_name(u->seat),
+                     cib__role_name(u->role), (long long)u->created_at, u->n_owned);
+    }
+}
+
+void cib__user_free_all(cib_ctx *ctx)
+{
+    cib__user *u, *tmp;
+    HASH_ITER (hh, ctx->users, u, tmp) {
+        user_unlink(ctx, u);
+        user_free(ctx, u);
+    }
+}

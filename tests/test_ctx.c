@@ -1,0 +1,530 @@
+/* test_ctx.c - contexts: options, the default inbox, the clock, loading from a
+ * store, creation under allocation and storage failure, dumps. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "support/testenv.h"
+
+/* R-INBOX-1: a new account has the default inbox with a fallback email. */
+static void test_new_account_has_default_inbox_R_INBOX_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    cib_inbox_info ib = CIB_INBOX_INFO_INIT;
+    expect_status(e, cib_inbox_get(e->ctx, "default", CIB_NTS, &ib), CIB_OK, NULL);
+    assert_string_equal(ib.id, "default");
+    assert_string_equal(ib.name, "Inbox");
+    assert_int_equal(ib.is_default, 1);
+    assert_int_equal(ib.everyone, 1);
+    assert_int_equal(ib.created_at, TENV_EPOCH_MS);
+    size_t n = 0;
+    expect_status(e, cib_list_count(e->ctx, CIB_LIST_INBOX_CHANNELS, "default", CIB_NTS, &n),
+                  CIB_OK, NULL);
+    assert_int_equal(n, 1);
+    const char *chid = NULL;
+    expect_status(e, cib_list_item(e->ctx, CIB_LIST_INBOX_CHANNELS, "default", CIB_NTS, 0, &chid),
+                  CIB_OK, NULL);
+    assert_string_equal(chid, "default-fallback");
+    cib_channel_info ch = CIB_CHANNEL_INFO_INIT;
+    expect_status(e, cib_channel_get(e->ctx, chid, CIB_NTS, &ch), CIB_OK, NULL);
+    assert_int_equal(ch.type, CIB_CHANNEL_FALLBACK_EMAIL);
+    assert_int_equal(ch.status, CIB_CHANNEL_ENABLED);
+    assert_string_equal(ch.sender_name, "Inbox");
+    assert_string_equal(ch.inbox, "default");
+    /* The default inbox is written to the store. */
+    char *rows = tenv_store_dump(e);
+    assert_non_null(strstr(rows, "inbox \"default\" name=\"Inbox\" is_default=1"));
+    assert_non_null(strstr(rows, "channel \"default-fallback\" inbox=\"default\" "
+                                 "type=\"fallback_email\""));
+    free(rows);
+    tenv_free(e);
+}
+
+static void test_default_inbox_name_option_R_INBOX_1(void **state)
+{
+    (void)state;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.default_inbox_name = "Support";
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    cib_inbox_info ib = CIB_INBOX_INFO_INIT;
+    assert_int_equal(cib_inbox_get(ctx, "default", CIB_NTS, &ib), CIB_OK);
+    assert_string_equal(ib.name, "Support");
+    cib_ctx_free(ctx);
+    o.default_inbox_name = "";
+    char err[200];
+    o.error_buffer = err;
+    o.error_buffer_size = sizeof err;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_EINVAL);
+    assert_null(ctx);
+    assert_non_null(strstr(err, "'opts->default_inbox_name' is empty"));
+}
+
+/* R-AVAIL-3: time comes from the host's clock callback. */
+static void test_clock_is_injected_R_AVAIL_3(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    e->now = 1800000000123LL;
+    add_user(e, "alice", NULL, CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    e->now = 1700000000456LL; /* the host may even move it backwards */
+    add_inbox(e, "sales", "Sales");
+    cib_user_info u = CIB_USER_INFO_INIT;
+    assert_int_equal(cib_user_get(e->ctx, "alice", CIB_NTS, &u), CIB_OK);
+    assert_int_equal(u.created_at, 1800000000123LL);
+    cib_inbox_info ib = CIB_INBOX_INFO_INIT;
+    assert_int_equal(cib_inbox_get(e->ctx, "sales", CIB_NTS, &ib), CIB_OK);
+    assert_int_equal(ib.created_at, 1700000000456LL);
+    tenv_free(e);
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* R-AVAIL-3: without a callback, the system clock. */
+static void test_default_clock_is_system_R_AVAIL_3(void **state)
+{
+    (void)state;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(NULL, &ctx), CIB_OK);
+    int64_t before = wall_ms();
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "alice";
+    d.name = "Alice";
+    assert_int_equal(cib_user_add(ctx, &d), CIB_OK);
+    int64_t after = wall_ms();
+    cib_user_info u = CIB_USER_INFO_INIT;
+    assert_int_equal(cib_user_get(ctx, "alice", CIB_NTS, &u), CIB_OK);
+    assert_true(u.created_at >= before && u.created_at <= after);
+    cib_ctx_free(ctx);
+}
+
+static void *never(void *ud, size_t n)
+{
+    (void)ud;
+    (void)n;
+    return NULL;
+}
+
+static void *never_realloc(void *ud, void *p, size_t n)
+{
+    (void)ud;
+    (void)p;
+    (void)n;
+    return NULL;
+}
+
+static void never_free(void *ud, void *p)
+{
+    (void)ud;
+    (void)p;
+}
+
+static void expect_new_fails(cib_options *o, int status, const char *needle)
+{
+    char err[256] = "";
+    o->error_buffer = err;
+    o->error_buffer_size = sizeof err;
+    cib_ctx *ctx = (cib_ctx *)o; /* must be reset to NULL */
+    int rc = cib_ctx_new(o, &ctx);
+    if (rc != status || ctx != NULL || !strstr(err, needle))
+        fail_msg("want %s '%s', got %s '%s'", cib_status_name(status), needle, cib_status_name(rc),
+                 err);
+    o->error_buffer = NULL;
+    o->error_buffer_size = 0;
+}
+
+static void test_bad_options(void **state)
+{
+    (void)state;
+    assert_int_equal(cib_ctx_new(NULL, NULL), CIB_EINVAL);
+    cib_options o = CIB_OPTIONS_INIT;
+    o.size = 0;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_EINVAL);
+    assert_null(ctx);
+
+    cib_allocator a = CIB_ALLOCATOR_INIT;
+    a.malloc_fn = never;
+    cib_options o2 = CIB_OPTIONS_INIT;
+    o2.allocator = &a; /* no realloc_fn, no free_fn */
+    expect_new_fails(&o2, CIB_EINVAL, "'opts->allocator'");
+
+    cib_store s = CIB_STORE_INIT; /* no methods */
+    cib_options o3 = CIB_OPTIONS_INIT;
+    o3.store = &s;
+    expect_new_fails(&o3, CIB_EINVAL, "'opts->store'");
+    cib_memstore_new(NULL, &s);
+    s.version = 99;
+    expect_new_fails(&o3, CIB_EINVAL, "'opts->store'");
+    s.version = CIB_STORE_VERSION;
+    s.close(s.user_data);
+
+    cib_options o4 = CIB_OPTIONS_INIT;
+    o4.max_id_len = 5000;
+    expect_new_fails(&o4, CIB_EINVAL, "limit");
+    cib_options o5 = CIB_OPTIONS_INIT;
+    o5.max_text_len = 16777217;
+    expect_new_fails(&o5, CIB_EINVAL, "limit");
+
+    cib_allocator none = CIB_ALLOCATOR_INIT;
+    none.malloc_fn = never;
+    none.realloc_fn = never_realloc;
+    none.free_fn = never_free;
+    cib_options o6 = CIB_OPTIONS_INIT;
+    o6.allocator = &none;
+    expect_new_fails(&o6, CIB_ENOMEM, "out of memory");
+}
+
+/* An options struct from a newer header: accepted when the tail is zero. */
+static void test_options_from_newer_header(void **state)
+{
+    (void)state;
+    struct {
+        cib_options o;
+        uint64_t future;
+    } big;
+    memset(&big, 0, sizeof big);
+    cib_options o = CIB_OPTIONS_INIT;
+    big.o = o;
+    big.o.size = sizeof big;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&big.o, &ctx), CIB_OK);
+    cib_ctx_free(ctx);
+    big.future = 1;
+    ctx = NULL;
+    assert_int_equal(cib_ctx_new(&big.o, &ctx), CIB_EINVAL);
+    assert_null(ctx);
+}
+
+static void test_id_limit_option(void **state)
+{
+    (void)state;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.max_id_len = 8;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "12345678";
+    d.name = "Eight";
+    assert_int_equal(cib_user_add(ctx, &d), CIB_OK);
+    d.id = "123456789";
+    assert_int_equal(cib_user_add(ctx, &d), CIB_EINVAL);
+    assert_non_null(strstr(cib_errmsg(ctx), "'id' is longer than 8 bytes"));
+    cib_ctx_free(ctx);
+}
+
+/* Two contexts share nothing. */
+static void test_contexts_are_independent(void **state)
+{
+    (void)state;
+    tenv *a = tenv_new();
+    tenv *b = tenv_new();
+    add_user(a, "alice", "alice@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    cib_user_info u = CIB_USER_INFO_INIT;
+    expect_status(b, cib_user_get(b->ctx, "alice", CIB_NTS, &u), CIB_ENOTFOUND, "alice");
+    add_user(b, "alice", "alice@acme.test", CIB_SEAT_FREE, CIB_ROLE_ADMIN);
+    assert_int_equal(cib_user_get(a->ctx, "alice", CIB_NTS, &u), CIB_OK);
+    assert_int_equal(u.seat, CIB_SEAT_PAID);
+    tenv_free(a);
+    tenv_free(b);
+}
+
+static void build_account(tenv *e)
+{
+    add_user(e, "alice", "Alice@Acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    add_user(e, "bob", NULL, CIB_SEAT_FREE, CIB_ROLE_ADMIN);
+    const char *members[] = {"bob", "alice"};
+    add_team(e, "support", members, 2);
+    const char *users[] = {"alice"}, *teams[] = {"support"};
+    add_inbox_access(e, "sales", "Sales", users, 1, teams, 1);
+    add_channel(e, "mail", "sales", CIB_CHANNEL_EMAIL, "sales@acme.test");
+    add_channel(e, "chat", "sales", CIB_CHANNEL_CHAT, NULL);
+    cib_contact_def c = CIB_CONTACT_DEF_INIT;
+    c.id = "carol";
+    c.email = "carol@example.test";
+    c.owner = "alice";
+    expect_status(e, cib_contact_add(e->ctx, &c), CIB_OK, NULL);
+    const char *stages[] = {"new", "waiting", "closed"};
+    cib_pipeline_def p = CIB_PIPELINE_DEF_INIT;
+    p.id = "support";
+    p.stages = stages;
+    p.n_stages = 3;
+    expect_status(e, cib_pipeline_add(e->ctx, &p), CIB_OK, NULL);
+    expect_status(e, cib_channel_set_status(e->ctx, "chat", CIB_NTS, CIB_CHANNEL_DISABLED), CIB_OK,
+                  NULL);
+}
+
+/* R-HOST-1: the store holds the truth; a new context rebuilds it exactly. */
+static void test_reopen_rebuilds_account_R_HOST_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    build_account(e);
+    char *before = tenv_snapshot(e);
+    e->now += 3600000;
+    tenv_reopen(e);
+    char *after = tenv_snapshot(e);
+    assert_string_equal(before, after);
+    /* The reloaded account still enforces its rules. */
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "dave";
+    d.name = "Dave";
+    d.email = "ALICE@acme.test";
+    expect_status(e, cib_user_add(e->ctx, &d), CIB_ECONFLICT, "alice");
+    free(before);
+    free(after);
+    tenv_free(e);
+}
+
+static void raw_put(cib_store *s, int kind, const char *key, const cib_field *f, size_t n)
+{
+    cib_row r = {kind, key, strlen(key), f, n};
+    assert_int_equal(s->begin(s->user_data), 0);
+    assert_int_equal(s->put(s->user_data, &r), 0);
+    assert_int_equal(s->commit(s->user_data), 0);
+}
+
+static void raw_del(cib_store *s, int kind, const char *key)
+{
+    assert_int_equal(s->begin(s->user_data), 0);
+    assert_int_equal(s->del(s->user_data, kind, key, strlen(key)), 0);
+    assert_int_equal(s->commit(s->user_data), 0);
+}
+
+static void expect_open_fails(cib_store *s, const char *needle)
+{
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = s;
+    char err[512] = "";
+    o.error_buffer = err;
+    o.error_buffer_size = sizeof err;
+    cib_ctx *ctx = NULL;
+    int rc = cib_ctx_new(&o, &ctx);
+    if (rc != CIB_ESTORAGE || ctx || !strstr(err, needle))
+        fail_msg("want storage '%s', got %s '%s'", needle, cib_status_name(rc), err);
+}
+
+static cib_field text_field(const char *name, const char *v)
+{
+    cib_field f;
+    memset(&f, 0, sizeof f);
+    f.name = name;
+    f.type = v ? CIB_FIELD_TEXT : CIB_FIELD_NULL;
+    f.text = v;
+    f.len = v ? strlen(v) : 0;
+    return f;
+}
+
+static cib_field int_field(const char *name, int64_t v)
+{
+    cib_field f;
+    memset(&f, 0, sizeof f);
+    f.name = name;
+    f.type = CIB_FIELD_INT;
+    f.i = v;
+    return f;
+}
+
+/* A store from a newer version, or with broken rows, is refused whole. */
+static void test_open_refuses_bad_stores_R_HOST_1(void **state)
+{
+    (void)state;
+    cib_store s;
+    assert_int_equal(cib_memstore_new(NULL, &s), CIB_OK);
+
+    /* Rows but no account row. */
+    cib_field user[] = {text_field("name", "A"), text_field("email", NULL),
+                        text_field("seat", "paid"), text_field("role", "member"),
+                        int_field("created_at", 1)};
+    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    expect_open_fails(&s, "no account row");
+
+    /* A newer format. */
+    cib_field acc[] = {int_field("format", 2), int_field("created_at", 1)};
+    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 2);
+    expect_open_fails(&s, "format 2");
+
+    /* Format 1, but no default inbox. */
+    acc[0] = int_field("format", 1);
+    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 2);
+    expect_open_fails(&s, "no default inbox");
+
+    /* A user with an unknown seat. */
+    user[2] = text_field("seat", "gold");
+    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    expect_open_fails(&s, "bad user row 'alice'");
+    user[2] = text_field("seat", "paid");
+    /* A missing field. */
+    raw_put(&s, CIB_KIND_USER, "alice", user, 4);
+    expect_open_fails(&s, "field 'created_at' is missing");
+    /* A field of the wrong type. */
+    user[4] = text_field("created_at", "yesterday");
+    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    expect_open_fails(&s, "field 'created_at' is not an integer");
+    user[4] = int_field("created_at", 1);
+    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+
+    /* A contact whose owner does not exist. */
+    cib_field contact[] = {text_field("email", NULL), text_field("owner", "ghost"),
+                           int_field("created_at", 1)};
+    raw_put(&s, CIB_KIND_CONTACT, "carol", contact, 3);
+    expect_open_fails(&s, "bad contact row 'carol'");
+    raw_del(&s, CIB_KIND_CONTACT, "carol");
+
+    /* A channel in an inbox that does not exist. */
+    cib_field chan[] = {text_field("inbox", "nowhere"),  text_field("type", "chat"),
+                        text_field("address", NULL),     text_field("status", "enabled"),
+                        text_field("sender_name", NULL), int_field("created_at", 1)};
+    raw_put(&s, CIB_KIND_CHANNEL, "chat", chan, 6);
+    expect_open_fails(&s, "bad channel row 'chat'");
+    s.close(s.user_data);
+}
+
+/* Creating a context fails cleanly at every allocation. */
+static void test_ctx_new_allocation_sweep_R_HOST_1(void **state)
+{
+    (void)state;
+    for (long n = 0;; n++) {
+        assert_true(n < 10000);
+        failalloc fa = {0, n, 0, 0};
+        cib_allocator a = failalloc_allocator(&fa);
+        cib_options o = CIB_OPTIONS_INIT;
+        o.allocator = &a;
+        cib_ctx *ctx = NULL;
+        int rc = cib_ctx_new(&o, &ctx);
+        if (rc == CIB_OK) {
+            assert_true(n > 3);
+            assert_int_equal(fa.failed, 0);
+            cib_ctx_free(ctx);
+            assert_int_equal(fa.live, 0);
+            break;
+        }
+        assert_int_equal(rc, CIB_ENOMEM);
+        assert_null(ctx);
+        assert_int_equal(fa.live, 0);
+    }
+}
+
+/* Creating a context fails cleanly at every storage call, and leaves an
+ * empty store empty, so that the next attempt starts over. */
+static void test_ctx_new_storage_sweep_R_HOST_1(void **state)
+{
+    (void)state;
+    for (long n = 0;; n++) {
+        assert_true(n < 1000);
+        cib_store mem;
+        assert_int_equal(cib_memstore_new(NULL, &mem), CIB_OK);
+        faultstore fs;
+        cib_store s = faultstore_wrap(&fs, &mem);
+        fs.fail_at = n;
+        cib_options o = CIB_OPTIONS_INIT;
+        o.store = &s;
+        char err[256] = "";
+        o.error_buffer = err;
+        o.error_buffer_size = sizeof err;
+        cib_ctx *ctx = NULL;
+        int rc = cib_ctx_new(&o, &ctx);
+        if (rc == CIB_OK) {
+            assert_true(n > 3);
+            cib_ctx_free(ctx);
+            mem.close(mem.user_data);
+            break;
+        }
+        assert_int_equal(rc, CIB_ESTORAGE);
+        assert_non_null(strstr(err, "storage."));
+        assert_non_null(strstr(err, "returned -100"));
+        assert_null(ctx);
+        /* The store is still empty: a retry creates the account. */
+        fs.fail_at = -1;
+        o.error_buffer = NULL;
+        assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+        cib_inbox_info ib = CIB_INBOX_INFO_INIT;
+        assert_int_equal(cib_inbox_get(ctx, "default", CIB_NTS, &ib), CIB_OK);
+        cib_ctx_free(ctx);
+        mem.close(mem.user_data);
+    }
+}
+
+static int fail_user_add(cib_ctx *ctx, tenv *e)
+{
+    (void)e;
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "zed";
+    d.name = "Zed";
+    return cib_user_add(ctx, &d);
+}
+
+/* R-HOST-1: a failing storage call names itself; a callback may explain. */
+static void test_storage_error_messages_R_HOST_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    e->fs.fail_at = e->fs.calls + 1; /* begin, then put */
+    expect_status(e, fail_user_add(e->ctx, e), CIB_ESTORAGE, "storage.put returned -100");
+    e->fs.cb_message = 1;
+    e->fs.fail_at = e->fs.calls + 2; /* begin, put, then commit */
+    expect_status(e, fail_user_add(e->ctx, e), CIB_ESTORAGE, "storage.commit: disk on fire");
+    e->fs.cb_message = 0;
+    expect_status(e, fail_user_add(e->ctx, e), CIB_OK, NULL);
+    tenv_free(e);
+}
+
+static void test_dump_R_HOST_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    build_account(e);
+    char *dump = NULL;
+    size_t len = 0;
+    expect_status(e, cib_dump(e->ctx, NULL, NULL), CIB_EINVAL, "'out' is NULL");
+    expect_status(e, cib_dump(e->ctx, &dump, &len), CIB_OK, NULL);
+    assert_int_equal(len, strlen(dump));
+    assert_true(strncmp(dump, "account created_at=", 19) == 0);
+    const char *want[] = {
+        "user \"alice\" name=\"alice\" email=\"alice@acme.test\" seat=paid role=member",
+        "user \"bob\" name=\"bob\" email=- seat=free role=admin",
+        "team \"support\" members=[\"bob\",\"alice\"]",
+        "contact \"carol\" email=\"carol@example.test\" owner=\"alice\"",
+        "pipeline \"support\" stages=[\"new\",\"waiting\",\"closed\"]",
+        "inbox \"sales\" name=\"Sales\" default=0 access=specific users=[\"alice\"] "
+        "teams=[\"support\"] channels=[\"chat\",\"mail\"]",
+        "channel \"chat\" inbox=\"sales\" type=chat status=disabled address=-",
+        "channel \"mail\" inbox=\"sales\" type=email status=enabled address=\"sales@acme.test\"",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(dump, want[i]))
+            fail_msg("dump lacks '%s':\n%s", want[i], dump);
+    /* Sorted: channel lines before contact, inbox, pipeline, team, user. */
+    assert_true(strstr(dump, "channel \"chat\"") < strstr(dump, "channel \"mail\""));
+    assert_true(strstr(dump, "contact ") < strstr(dump, "inbox "));
+    assert_true(strstr(dump, "team ") < strstr(dump, "user "));
+    cib_free(e->ctx, dump);
+    tenv_free(e);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_new_account_has_default_inbox_R_INBOX_1),
+        cmocka_unit_test(test_default_inbox_name_option_R_INBOX_1),
+        cmocka_unit_test(test_clock_is_injected_R_AVAIL_3),
+        cmocka_unit_test(test_default_clock_is_system_R_AVAIL_3),
+        cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_options_from_newer_header),
+        cmocka_unit_test(test_id_limit_option),
+        cmocka_unit_test(test_contexts_are_independent),
+        cmocka_unit_test(test_reopen_rebuilds_account_R_HOST_1),
+        cmocka_unit_test(test_open_refuses_bad_stores_R_HOST_1),
+        cmocka_unit_test(test_ctx_new_allocation_sweep_R_HOST_1),
+        cmocka_unit_test(test_ctx_new_storage_sweep_R_HOST_1),
+        cmocka_unit_test(test_storage_error_messages_R_HOST_1),
+        cmocka_unit_test(test_dump_R_HOST_1),
+    };
+    return TENV_RUN(tests);
+}
