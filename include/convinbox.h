@@ -188,8 +188,8 @@ typedef struct cib_options {
     void *event_user_data;
     uint32_t max_inboxes;           /* inboxes per account incl. the default
                                        inbox; 0: 100 (R-INBOX-2) */
-    uint32_t max_id_len;            /* bytes per id; 0: 255; at most 4096 */
-    uint32_t max_name_len;          /* bytes per name; 0: 255; at most 4096 */
+    uint32_t max_id_len;            /* bytes per id; 0: 255; 16 to 4096 */
+    uint32_t max_name_len;          /* bytes per name; 0: 255; 16 to 4096 */
     uint32_t max_text_len;          /* bytes per message text; 0: 65536;
                                        at most 16777216 */
     uint64_t hash_seed;             /* seed of the context's hash tables;
@@ -424,9 +424,10 @@ typedef struct cib_pipeline_def {
     }
 
 /*
- * Add a ticket pipeline with its ordered stages (names are unique within the
- * pipeline). Returns CIB_OK; CIB_EINVAL (no stages, a stage named twice, a bad
- * name); CIB_ECONFLICT (the id exists); CIB_ENOMEM; CIB_ESTORAGE.
+ * Add a ticket pipeline with its ordered stages: 1 to 100 names, unique
+ * within the pipeline (compared byte for byte). Returns CIB_OK; CIB_EINVAL
+ * (no stages, more than 100, a stage named twice, a bad name); CIB_ECONFLICT
+ * (the id exists); CIB_ENOMEM; CIB_ESTORAGE.
  */
 CIB_API int cib_pipeline_add(cib_ctx *ctx, const cib_pipeline_def *def);
 

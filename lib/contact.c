@@ -150,36 +150,21 @@ int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
         return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)s.id.n, s.id.p);
     if ((rc = email_available(ctx, &s.email, c)))
         return rc;
-    int email_changed = !cib__streq(c->email ? c->email : "", c->email ? strlen(c->email) : 0,
-                                    s.email.s, s.email.n);
-    char *email = NULL;
-    cib__ref *ref = NULL;
-    if (email_changed && s.email.n) {
-        email = cib__strndup(&ctx->mem, s.email.s, s.email.n);
-        if (email)
-            ref = cib__ref_add(&ctx->mem, ctx->seed, &ctx->contact_emails, email, s.email.n, c);
-        if (!ref) {
-            cib__free(&ctx->mem, email);
-            return cib__nomem(ctx);
-        }
-    }
+    cib__rekey rk;
+    if (cib__rekey_prepare(&ctx->mem, ctx->seed, &ctx->contact_emails, c->email, s.email.s,
+                           s.email.n, c, &rk))
+        return cib__nomem(ctx);
     cib__contact next = *c;
-    next.email = email_changed ? email : c->email;
+    next.email = rk.changed ? rk.key : c->email;
     next.owner = s.owner;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
         rc = cib__tx_end(ctx, contact_put(ctx, &next));
     if (rc) {
-        cib__ref_del(&ctx->mem, &ctx->contact_emails, ref);
-        cib__free(&ctx->mem, email);
+        cib__rekey_abort(&ctx->mem, &ctx->contact_emails, &rk);
         return rc;
     }
-    if (email_changed) {
-        cib__ref_del(&ctx->mem, &ctx->contact_emails, c->email_ref);
-        cib__free(&ctx->mem, c->email);
-        c->email = email;
-        c->email_ref = ref;
-    }
+    cib__rekey_finish(&ctx->mem, &ctx->contact_emails, &c->email, &c->email_ref, &rk);
     if (c->owner)
         c->owner->n_owned--;
     if ((c->owner = s.owner))

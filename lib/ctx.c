@@ -20,11 +20,11 @@ int64_t cib__now(cib_ctx *ctx)
     return ctx->clock(ctx->clock_user_data);
 }
 
-static int limit(uint32_t v, uint32_t dflt, uint32_t max, uint32_t *out)
+static int limit(uint32_t v, uint32_t dflt, uint32_t min, uint32_t max, uint32_t *out)
 {
     if (v == 0)
         v = dflt;
-    if (v > max)
+    if (v < min || v > max)
         return 0;
     *out = v;
     return 1;
@@ -85,12 +85,12 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     if (!ctx)
         return new_failed(opts, "out of memory", CIB_ENOMEM);
     ctx->mem = mem;
-    if (!limit(o.max_inboxes, 100, UINT32_MAX, &ctx->lim.max_inboxes) ||
-        !limit(o.max_id_len, 255, CIB__ID_MAX, &ctx->lim.max_id_len) ||
-        !limit(o.max_name_len, 255, CIB__ID_MAX, &ctx->lim.max_name_len) ||
-        !limit(o.max_text_len, 65536, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
+    if (!limit(o.max_inboxes, 100, 1, UINT32_MAX, &ctx->lim.max_inboxes) ||
+        !limit(o.max_id_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_id_len) ||
+        !limit(o.max_name_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_name_len) ||
+        !limit(o.max_text_len, 65536, 1, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
         cib__free(&mem, ctx);
-        return new_failed(opts, "invalid argument: a limit in 'opts' is above its maximum",
+        return new_failed(opts, "invalid argument: a limit in 'opts' is outside its range",
                           CIB_EINVAL);
     }
     ctx->seed = o.hash_seed ? o.hash_seed : cib__random_seed();

@@ -7,7 +7,9 @@
 #include "mem.h"
 #include "model.h"
 
-/* Largest value a limit may be configured to. */
+/* The range a limit may be configured to. The smallest id and name limits
+ * hold the fixed ids of the default inbox ("default-fallback"). */
+#define CIB__LIMIT_MIN 16u
 #define CIB__ID_MAX    4096u
 #define CIB__TEXT_MAX  16777216u
 #define CIB__EMAIL_MAX 254u

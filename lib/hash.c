@@ -48,6 +48,47 @@ void cib__ref_clear(const cib__mem *m, cib__ref **table)
     }
 }
 
+int cib__rekey_prepare(const cib__mem *m, uint64_t seed, cib__ref **table, const char *old,
+                       const char *next, size_t next_len, void *target, cib__rekey *rk)
+{
+    size_t old_len = old ? strlen(old) : 0;
+    rk->changed = !(old_len == next_len && (!next_len || memcmp(old, next, next_len) == 0));
+    rk->key = NULL;
+    rk->ref = NULL;
+    if (!rk->changed || !next_len)
+        return 0;
+    rk->key = cib__strndup(m, next, next_len);
+    if (rk->key)
+        rk->ref = cib__ref_add(m, seed, table, rk->key, next_len, target);
+    if (!rk->ref) {
+        cib__free(m, rk->key);
+        rk->key = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void cib__rekey_finish(const cib__mem *m, cib__ref **table, char **slot, cib__ref **slot_ref,
+                       cib__rekey *rk)
+{
+    if (!rk->changed)
+        return;
+    cib__ref_del(m, table, *slot_ref);
+    cib__free(m, *slot);
+    *slot = rk->key;
+    *slot_ref = rk->ref;
+    rk->key = NULL;
+    rk->ref = NULL;
+}
+
+void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk)
+{
+    cib__ref_del(m, table, rk->ref);
+    cib__free(m, rk->key);
+    rk->key = NULL;
+    rk->ref = NULL;
+}
+
 uint64_t cib__random_seed(void)
 {
     uint64_t seed = 0;

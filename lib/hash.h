@@ -86,6 +86,27 @@ void cib__ref_del(const cib__mem *m, cib__ref **table, cib__ref *ref);
 /* Remove and free every entry. */
 void cib__ref_clear(const cib__mem *m, cib__ref **table);
 
+/*
+ * Changing an indexed key (an email) atomically. Before the commit,
+ * cib__rekey_prepare() copies the new key and adds it to the table (when it
+ * differs from the old one); after the commit cib__rekey_finish() swaps it
+ * into the object's slots and drops the old entry; on failure
+ * cib__rekey_abort() undoes the preparation. Only prepare can fail.
+ */
+typedef struct cib__rekey {
+    int changed;   /* the key differs from the old one */
+    char *key;     /* the new key (NULL: none), owned until finish */
+    cib__ref *ref; /* its entry, or NULL */
+} cib__rekey;
+
+/* old: the current key or NULL; next[0..next_len): the new key (next_len 0:
+ * none). Returns 0, or -1 when out of memory (nothing changed). */
+int cib__rekey_prepare(const cib__mem *m, uint64_t seed, cib__ref **table, const char *old,
+                       const char *next, size_t next_len, void *target, cib__rekey *rk);
+void cib__rekey_finish(const cib__mem *m, cib__ref **table, char **slot, cib__ref **slot_ref,
+                       cib__rekey *rk);
+void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk);
+
 /* 64 random bits from the operating system (falls back to clock and address
  * entropy when the OS has none to give). */
 uint64_t cib__random_seed(void);

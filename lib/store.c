@@ -248,33 +248,3 @@ const char *cib_kind_name(int kind)
                                         "contact", "pipeline", "inbox", "channel"};
     return NAME_OF(names, kind);
 }
-
-int cib__idlist_init(cib_ctx *ctx, cib__idlist *l, size_t cap)
-{
-    l->n = 0;
-    l->items = NULL;
-    l->lens = NULL;
-    if (cap > SIZE_MAX / (sizeof(char *) + sizeof(size_t)))
-        return cib__nomem(ctx);
-    void *p = cib__malloc(&ctx->mem, cap * (sizeof(char *) + sizeof(size_t)));
-    if (!p)
-        return cib__nomem(ctx);
-    l->items = p;
-    l->lens = (size_t *)(l->items + cap);
-    return CIB_OK;
-}
-
-void cib__idlist_push(cib__idlist *l, const char *s, size_t n)
-{
-    l->items[l->n] = s;
-    l->lens[l->n] = n;
-    l->n++;
-}
-
-void cib__idlist_free(cib_ctx *ctx, cib__idlist *l)
-{
-    cib__free(&ctx->mem, l->items);
-    l->items = NULL;
-    l->lens = NULL;
-    l->n = 0;
-}

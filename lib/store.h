@@ -56,17 +56,4 @@ int cib__role_parse(cib__str s);
 int cib__channel_type_parse(cib__str s);
 int cib__channel_status_parse(cib__str s);
 
-/* ---- temporary id lists for LIST fields ---- */
-
-typedef struct cib__idlist {
-    const char **items;
-    size_t *lens;
-    size_t n;
-} cib__idlist;
-
-/* Room for cap ids (one allocation). CIB_OK or CIB_ENOMEM (message set). */
-int cib__idlist_init(cib_ctx *ctx, cib__idlist *l, size_t cap);
-void cib__idlist_push(cib__idlist *l, const char *s, size_t n);
-void cib__idlist_free(cib_ctx *ctx, cib__idlist *l);
-
 #endif

@@ -163,55 +163,48 @@ int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len)
     return CIB_OK;
 }
 
-int cib__teams_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, const size_t *lens,
-                       size_t n, cib__team ***out)
+static void *ops_find(cib_ctx *ctx, const char *id, size_t len)
 {
-    *out = NULL;
-    if (n && !ids)
-        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL but its count is %zu",
-                         arg, n);
-    if (n == 0)
-        return CIB_OK;
-    cib__team **arr = cib__calloc(&ctx->mem, n, sizeof *arr);
-    if (!arr)
-        return cib__nomem(ctx);
-    int rc = CIB_OK;
-    for (size_t i = 0; i < n && rc == CIB_OK; i++) {
-        cib__str s;
-        rc = cib__arg_item(ctx, arg, ids, lens, i, ctx->lim.max_id_len, &s);
-        if (rc)
-            break;
-        cib__team *t = cib__team_find(ctx, s.p, s.n);
-        if (!t)
-            rc = cib__fail(ctx, CIB_ENOTFOUND, "'%s[%zu]' names unknown team '%.*s'", arg, i,
-                           (int)s.n, s.p);
-        else if (t->mark)
-            rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s[%zu]' lists team '%s' twice",
-                           arg, i, t->id);
-        else
-            (arr[i] = t)->mark = 1;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (arr[k])
-            arr[k]->mark = 0;
-    if (rc) {
-        cib__free(&ctx->mem, arr);
-        return rc;
-    }
+    return cib__team_find(ctx, id, len);
+}
+
+static unsigned *ops_mark(void *obj)
+{
+    return &((cib__team *)obj)->mark;
+}
+
+static const char *ops_id(const void *obj, size_t *len)
+{
+    *len = ((const cib__team *)obj)->id_len;
+    return ((const cib__team *)obj)->id;
+}
+
+static void ops_set(void *array, size_t i, void *obj)
+{
+    ((cib__team **)array)[i] = obj;
+}
+
+static void *ops_get(const void *array, size_t i)
+{
+    return ((cib__team *const *)array)[i];
+}
+
+static const cib__list_ops team_ops = {"team",           ops_find, ops_mark, ops_id,
+                                       sizeof(cib__team *), ops_set,  ops_get};
+
+int cib__teams_resolve(cib_ctx *ctx, const char *arg, const char *const *ids,
+                       const size_t *lens, size_t n, cib__team ***out)
+{
+    void *arr;
+    int rc = cib__list_resolve(ctx, &team_ops, arg, ids, lens, n, &arr);
     *out = arr;
-    return CIB_OK;
+    return rc;
 }
 
 int cib__team_ids(cib_ctx *ctx, cib__team *const *teams, size_t n, const cib__team *skip,
                   cib__idlist *out)
 {
-    int rc = cib__idlist_init(ctx, out, n);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if (teams[i] != skip)
-            cib__idlist_push(out, teams[i]->id, teams[i]->id_len);
-    return CIB_OK;
+    return cib__list_ids(ctx, &team_ops, teams, n, skip, out);
 }
 
 int cib__team_write_without_user(cib_ctx *ctx, const cib__user *u)

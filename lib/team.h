@@ -3,6 +3,7 @@
 #define CIB_TEAM_H
 
 #include "mem.h"
+#include "index.h"
 #include "store.h"
 
 cib__team *cib__team_find(cib_ctx *ctx, const char *id, size_t len);

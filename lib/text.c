@@ -149,8 +149,8 @@ int cib__arg_email(cib_ctx *ctx, const char *arg, const char *p, size_t n, int o
     const char *dom = at + 1;
     size_t dn = s.n - local - 1;
     int dots = dom[0] == '.' || dom[dn - 1] == '.' || s.p[0] == '.' || s.p[local - 1] == '.';
-    for (size_t i = 1; i < dn; i++)
-        dots |= dom[i] == '.' && dom[i - 1] == '.';
+    for (size_t i = 1; i < s.n; i++) /* no ".." in either part (RFC 5322 dot-atom) */
+        dots |= s.p[i] == '.' && s.p[i - 1] == '.';
     if (dots)
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: '%s' has a misplaced '.' in an email address", arg);

@@ -177,46 +177,34 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
         return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)s.id.n, s.id.p);
     if ((rc = email_available(ctx, &s.email, u)))
         return rc;
-    int email_changed = !cib__streq(u->email ? u->email : "", u->email ? strlen(u->email) : 0,
-                                    s.email.s, s.email.n);
     char *name = cib__strndup(&ctx->mem, s.name.p, s.name.n);
-    char *email = NULL;
-    cib__ref *ref = NULL;
+    cib__rekey rk;
     if (!name)
-        rc = cib__nomem(ctx);
-    if (!rc && s.email.n && !(email = cib__strndup(&ctx->mem, s.email.s, s.email.n)))
-        rc = cib__nomem(ctx);
-    if (!rc && email_changed && email &&
-        !(ref = cib__ref_add(&ctx->mem, ctx->seed, &ctx->user_emails, email, s.email.n, u)))
-        rc = cib__nomem(ctx);
-    if (rc)
-        goto fail;
+        return cib__nomem(ctx);
+    if (cib__rekey_prepare(&ctx->mem, ctx->seed, &ctx->user_emails, u->email, s.email.s,
+                           s.email.n, u, &rk)) {
+        cib__free(&ctx->mem, name);
+        return cib__nomem(ctx);
+    }
     cib__user next = *u;
     next.name = name;
-    next.email = email;
+    next.email = rk.changed ? rk.key : u->email;
     next.seat = s.seat;
     next.role = s.role;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
         rc = cib__tx_end(ctx, user_put(ctx, &next));
-    if (rc)
-        goto fail;
-    if (email_changed) {
-        cib__ref_del(&ctx->mem, &ctx->user_emails, u->email_ref);
-        u->email_ref = ref;
+    if (rc) {
+        cib__rekey_abort(&ctx->mem, &ctx->user_emails, &rk);
+        cib__free(&ctx->mem, name);
+        return rc;
     }
+    cib__rekey_finish(&ctx->mem, &ctx->user_emails, &u->email, &u->email_ref, &rk);
     cib__free(&ctx->mem, u->name);
-    cib__free(&ctx->mem, u->email);
     u->name = name;
-    u->email = email;
     u->seat = s.seat;
     u->role = s.role;
     return CIB_OK;
-fail:
-    cib__ref_del(&ctx->mem, &ctx->user_emails, ref);
-    cib__free(&ctx->mem, name);
-    cib__free(&ctx->mem, email);
-    return rc;
 }
 
 int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
@@ -270,56 +258,48 @@ int cib_user_get(cib_ctx *ctx, const char *id, size_t id_len, cib_user_info *out
     return cib__info_write(ctx, "out", out, &info, sizeof info);
 }
 
-int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, const size_t *lens,
-                       size_t n, cib__user ***out)
+static void *ops_find(cib_ctx *ctx, const char *id, size_t len)
 {
-    *out = NULL;
-    if (n && !ids)
-        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL but its count is %zu",
-                         arg, n);
-    if (n == 0)
-        return CIB_OK;
-    cib__user **arr = cib__calloc(&ctx->mem, n, sizeof *arr);
-    if (!arr)
-        return cib__nomem(ctx);
-    int rc = CIB_OK;
-    size_t i;
-    for (i = 0; i < n && rc == CIB_OK; i++) {
-        cib__str s;
-        rc = cib__arg_item(ctx, arg, ids, lens, i, ctx->lim.max_id_len, &s);
-        if (rc)
-            break;
-        cib__user *u = cib__user_find(ctx, s.p, s.n);
-        if (!u)
-            rc = cib__fail(ctx, CIB_ENOTFOUND, "'%s[%zu]' names unknown user '%.*s'", arg, i,
-                           (int)s.n, s.p);
-        else if (u->mark)
-            rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s[%zu]' lists user '%s' twice",
-                           arg, i, u->id);
-        else
-            (arr[i] = u)->mark = 1;
-    }
-    for (size_t k = 0; k < n; k++)
-        if (arr[k])
-            arr[k]->mark = 0;
-    if (rc) {
-        cib__free(&ctx->mem, arr);
-        return rc;
-    }
+    return cib__user_find(ctx, id, len);
+}
+
+static unsigned *ops_mark(void *obj)
+{
+    return &((cib__user *)obj)->mark;
+}
+
+static const char *ops_id(const void *obj, size_t *len)
+{
+    *len = ((const cib__user *)obj)->id_len;
+    return ((const cib__user *)obj)->id;
+}
+
+static void ops_set(void *array, size_t i, void *obj)
+{
+    ((cib__user **)array)[i] = obj;
+}
+
+static void *ops_get(const void *array, size_t i)
+{
+    return ((cib__user *const *)array)[i];
+}
+
+static const cib__list_ops user_ops = {"user",           ops_find, ops_mark, ops_id,
+                                       sizeof(cib__user *), ops_set,  ops_get};
+
+int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids,
+                       const size_t *lens, size_t n, cib__user ***out)
+{
+    void *arr;
+    int rc = cib__list_resolve(ctx, &user_ops, arg, ids, lens, n, &arr);
     *out = arr;
-    return CIB_OK;
+    return rc;
 }
 
 int cib__user_ids(cib_ctx *ctx, cib__user *const *users, size_t n, const cib__user *skip,
                   cib__idlist *out)
 {
-    int rc = cib__idlist_init(ctx, out, n);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if (users[i] != skip)
-            cib__idlist_push(out, users[i]->id, users[i]->id_len);
-    return CIB_OK;
+    return cib__list_ids(ctx, &user_ops, users, n, skip, out);
 }
 
 int cib__user_load(cib_ctx *ctx, const cib_row *row)

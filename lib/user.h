@@ -3,6 +3,7 @@
 #define CIB_USER_H
 
 #include "mem.h"
+#include "index.h"
 #include "store.h"
 
 cib__user *cib__user_find(cib_ctx *ctx, const char *id, size_t len);

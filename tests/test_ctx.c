@@ -206,17 +206,24 @@ static void test_id_limit_option(void **state)
 {
     (void)state;
     cib_options o = CIB_OPTIONS_INIT;
-    o.max_id_len = 8;
+    o.max_id_len = 16;
     cib_ctx *ctx = NULL;
     assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
     cib_user_def d = CIB_USER_DEF_INIT;
-    d.id = "12345678";
-    d.name = "Eight";
+    d.id = "0123456789abcdef";
+    d.name = "Sixteen";
     assert_int_equal(cib_user_add(ctx, &d), CIB_OK);
-    d.id = "123456789";
+    d.id = "0123456789abcdefg";
     assert_int_equal(cib_user_add(ctx, &d), CIB_EINVAL);
-    assert_non_null(strstr(cib_errmsg(ctx), "'id' is longer than 8 bytes"));
+    assert_non_null(strstr(cib_errmsg(ctx), "'id' is longer than 16 bytes"));
     cib_ctx_free(ctx);
+    /* Below the minimum of 16, the default inbox's own ids would not fit. */
+    o.max_id_len = 15;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_EINVAL);
+    assert_null(ctx);
+    o.max_id_len = 0;
+    o.max_name_len = 15;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_EINVAL);
 }
 
 /* Two contexts share nothing. */

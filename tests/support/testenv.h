@@ -88,6 +88,8 @@ typedef int (*tenv_strcall)(cib_ctx *ctx, const char *s, size_t n, void *arg);
  * message naming `argname`, and no change.
  */
 void expect_bad_strings(tenv *e, const char *argname, tenv_strcall call, void *arg);
+/* The same for an optional argument, where NULL means "none" and is valid. */
+void expect_bad_optional_strings(tenv *e, const char *argname, tenv_strcall call, void *arg);
 
 /* Assert that rc is `status` and the message contains `needle`. */
 #define expect_status(e, rc, status, needle)                                                       \

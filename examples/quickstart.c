@@ -1,0 +1,171 @@
+/*
+ * quickstart.c - a small account built step by step with libconvinbox:
+ * users, a team, two inboxes with their channels and access lists, who may
+ * do what, and how the library refuses what breaks the rules.
+ *
+ * Build and run (from the repository root):
+ *   meson setup build && meson compile -C build && build/examples/quickstart
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "convinbox.h"
+
+static cib_ctx *ctx;
+
+/* Stop on an unexpected failure, printing the library's explanation. */
+static void check(int rc, const char *what)
+{
+    if (rc != CIB_OK) {
+        fprintf(stderr, "%s failed: %s: %s\n", what, cib_status_name(rc), cib_errmsg(ctx));
+        cib_ctx_free(ctx);
+        exit(1);
+    }
+}
+
+/* Show a call that the library refuses, and why. */
+static void refused(int rc, const char *what)
+{
+    printf("   %-44s -> %s: %s\n", what, cib_status_name(rc), cib_errmsg(ctx));
+}
+
+static void user(const char *id, const char *name, const char *email, int seat, int role)
+{
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = id;
+    d.name = name;
+    d.email = email;
+    d.seat = seat;
+    d.role = role;
+    check(cib_user_add(ctx, &d), "cib_user_add");
+    printf("   %-6s %-16s %-20s %s seat, %s\n", id, name, email ? email : "-",
+           seat == CIB_SEAT_PAID ? "paid" : "free",
+           role == CIB_ROLE_MEMBER  ? "member"
+           : role == CIB_ROLE_ADMIN ? "admin"
+                                    : "super admin");
+}
+
+static void channel(const char *id, const char *inbox, int type, const char *address,
+                    const char *label)
+{
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = id;
+    d.inbox = inbox;
+    d.type = type;
+    d.address = address;
+    check(cib_channel_add(ctx, &d), "cib_channel_add");
+    printf("   %-8s %-12s %s\n", id, label, address ? address : "");
+}
+
+static int print_inbox(void *ud, const cib_inbox_info *ib)
+{
+    (void)ud;
+    size_t n = 0;
+    check(cib_list_count(ctx, CIB_LIST_INBOX_CHANNELS, ib->id, CIB_NTS, &n), "cib_list_count");
+    printf("   %-8s \"%s\"%s, access %s, %zu channel%s\n", ib->id, ib->name,
+           ib->is_default ? " (default)" : "", ib->everyone ? "everyone" : "specific", n,
+           n == 1 ? "" : "s");
+    return 0;
+}
+
+int main(void)
+{
+    printf("libconvinbox %s quickstart\n\n", cib_version());
+    check(cib_ctx_new(NULL, &ctx), "cib_ctx_new");
+
+    printf("1. A new account starts with its default inbox:\n");
+    check(cib_inbox_foreach(ctx, NULL, 0, print_inbox, NULL), "cib_inbox_foreach");
+    cib_channel_info fb = CIB_CHANNEL_INFO_INIT;
+    check(cib_channel_get(ctx, "default-fallback", CIB_NTS, &fb), "cib_channel_get");
+    printf("   with fallback email channel '%s' sending as \"%s\"\n\n", fb.id, fb.sender_name);
+
+    printf("2. Users (agents):\n");
+    user("alice", "Alice Adams", "alice@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    user("bob", "Bob Brown", "bob@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    user("carol", "Carol Chen", "carol@acme.test", CIB_SEAT_FREE, CIB_ROLE_MEMBER);
+    user("dana", "Dana Diaz", "dana@acme.test", CIB_SEAT_PAID, CIB_ROLE_ADMIN);
+    user("erin", "Erin Evans", NULL, CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+
+    printf("\n3. Team 'support': alice, carol\n");
+    const char *members[] = {"alice", "carol"};
+    cib_team_def t = CIB_TEAM_DEF_INIT;
+    t.id = "support";
+    t.members = members;
+    t.n_members = 2;
+    check(cib_team_add(ctx, &t), "cib_team_add");
+
+    printf("\n4. Inbox 'sales', open to everyone, with three channels:\n");
+    cib_inbox_def sales = CIB_INBOX_DEF_INIT;
+    sales.id = "sales";
+    sales.name = "Sales";
+    check(cib_inbox_add(ctx, &sales), "cib_inbox_add");
+    channel("mail", "sales", CIB_CHANNEL_EMAIL, "sales@acme.test", "team email");
+    channel("chat", "sales", CIB_CHANNEL_CHAT, NULL, "live chat");
+    channel("fb", "sales", CIB_CHANNEL_MESSENGER, "acme-page-1", "Messenger");
+
+    printf("\n5. Inbox 'help', for team 'support' and user bob only:\n");
+    const char *users[] = {"bob"}, *teams[] = {"support"};
+    cib_access_def access = CIB_ACCESS_DEF_INIT;
+    access.everyone = 0;
+    access.users = users;
+    access.n_users = 1;
+    access.teams = teams;
+    access.n_teams = 1;
+    cib_inbox_def help = CIB_INBOX_DEF_INIT;
+    help.id = "help";
+    help.name = "Help Desk";
+    help.access = &access;
+    check(cib_inbox_add(ctx, &help), "cib_inbox_add");
+    channel("form", "help", CIB_CHANNEL_FORM, NULL, "support form");
+    channel("help-mail", "help", CIB_CHANNEL_EMAIL, "help@acme.test", "team email");
+
+    printf("\n6. Who may do what in 'help' (V view, R reply, C comment, A assign,\n"
+           "   X reassign, Z close):\n");
+    const char *who[] = {"alice", "bob", "carol", "dana", "erin"};
+    const char *why[] = {"via team support", "listed", "via team, free seat",
+                         "admin, not listed: view only", "no access"};
+    for (int i = 0; i < 5; i++) {
+        char rights[7] = "------";
+        for (int a = CIB_ACTION_VIEW; a <= CIB_ACTION_CLOSE; a++) {
+            int allowed = 0;
+            check(cib_access_check(ctx, who[i], CIB_NTS, "help", CIB_NTS, a, &allowed),
+                  "cib_access_check");
+            if (allowed)
+                rights[a - 1] = "VRCAXZ"[a - 1];
+        }
+        printf("   %-6s %s   %s\n", who[i], rights, why[i]);
+    }
+
+    printf("\n7. What the account refuses:\n");
+    cib_channel_def again = CIB_CHANNEL_DEF_INIT;
+    again.id = "mail2";
+    again.inbox = "help";
+    again.type = CIB_CHANNEL_EMAIL;
+    again.address = "SALES@acme.test";
+    refused(cib_channel_add(ctx, &again), "link sales@acme.test a second time");
+    again.address = "alice@acme.test";
+    refused(cib_channel_add(ctx, &again), "link a user's own email as team email");
+    cib_inbox_def dup = CIB_INBOX_DEF_INIT;
+    dup.id = "sales2";
+    dup.name = "SALES";
+    refused(cib_inbox_add(ctx, &dup), "a second inbox named \"SALES\"");
+    refused(cib_inbox_remove(ctx, "help", CIB_NTS, "Help", CIB_NTS),
+            "delete 'help' confirming the wrong name");
+
+    printf("\n8. Bob leaves the company; nothing keeps pointing at him:\n");
+    check(cib_user_remove(ctx, "bob", CIB_NTS), "cib_user_remove");
+    size_t n = 0;
+    check(cib_list_count(ctx, CIB_LIST_INBOX_USERS, "help", CIB_NTS, &n), "cib_list_count");
+    printf("   users on help's access list now: %zu\n", n);
+
+    printf("\n9. Inboxes dana may see:\n");
+    check(cib_inbox_foreach(ctx, "dana", CIB_NTS, print_inbox, NULL), "cib_inbox_foreach");
+
+    printf("\n10. The whole account, as cib_dump() prints it:\n");
+    char *dump = NULL;
+    check(cib_dump(ctx, &dump, NULL), "cib_dump");
+    printf("%s", dump);
+    cib_free(ctx, dump);
+    cib_ctx_free(ctx);
+    return 0;
+}
