@@ -189,11 +189,11 @@ static void *ops_get(const void *array, size_t i)
     return ((cib__team *const *)array)[i];
 }
 
-static const cib__list_ops team_ops = {"team",           ops_find, ops_mark, ops_id,
-                                       sizeof(cib__team *), ops_set,  ops_get};
+static const cib__list_ops team_ops = {"team",  ops_find, ops_mark, ops_id, sizeof(cib__team *),
+                                       ops_set, ops_get};
 
-int cib__teams_resolve(cib_ctx *ctx, const char *arg, const char *const *ids,
-                       const size_t *lens, size_t n, cib__team ***out)
+int cib__teams_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, const size_t *lens,
+                       size_t n, cib__team ***out)
 {
     void *arr;
     int rc = cib__list_resolve(ctx, &team_ops, arg, ids, lens, n, &arr);

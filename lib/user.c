@@ -181,8 +181,8 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
     cib__rekey rk;
     if (!name)
         return cib__nomem(ctx);
-    if (cib__rekey_prepare(&ctx->mem, ctx->seed, &ctx->user_emails, u->email, s.email.s,
-                           s.email.n, u, &rk)) {
+    if (cib__rekey_prepare(&ctx->mem, ctx->seed, &ctx->user_emails, u->email, s.email.s, s.email.n,
+                           u, &rk)) {
         cib__free(&ctx->mem, name);
         return cib__nomem(ctx);
     }
@@ -284,11 +284,11 @@ static void *ops_get(const void *array, size_t i)
     return ((cib__user *const *)array)[i];
 }
 
-static const cib__list_ops user_ops = {"user",           ops_find, ops_mark, ops_id,
-                                       sizeof(cib__user *), ops_set,  ops_get};
+static const cib__list_ops user_ops = {"user",  ops_find, ops_mark, ops_id, sizeof(cib__user *),
+                                       ops_set, ops_get};
 
-int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids,
-                       const size_t *lens, size_t n, cib__user ***out)
+int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, const size_t *lens,
+                       size_t n, cib__user ***out)
 {
     void *arr;
     int rc = cib__list_resolve(ctx, &user_ops, arg, ids, lens, n, &arr);
