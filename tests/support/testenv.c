@@ -1,5 +1,6 @@
 /* testenv.c - fault-injecting allocator and store, snapshots, sweeps. */
 #include "testenv.h"
+#include "storetest.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,80 +183,10 @@ void tenv_free(tenv *e)
 
 /* ---- snapshots ---- */
 
-typedef struct lines {
-    char **v;
-    size_t n, cap;
-} lines;
-
-static void lines_add(lines *l, char *s)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 64;
-        l->v = realloc(l->v, l->cap * sizeof *l->v);
-        assert_non_null(l->v);
-    }
-    l->v[l->n++] = s;
-}
-
-static int str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void put_text(FILE *f, const char *s, size_t n)
-{
-    fputc('"', f);
-    fwrite(s, 1, n, f);
-    fputc('"', f);
-}
-
-static int dump_row(void *data, const cib_row *row)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    fprintf(f, "%s ", cib_kind_name(row->kind));
-    put_text(f, row->key, row->key_len);
-    for (size_t i = 0; i < row->n_fields; i++) {
-        const cib_field *fl = &row->fields[i];
-        fprintf(f, " %s=", fl->name);
-        if (fl->type == CIB_FIELD_NULL)
-            fputs("null", f);
-        else if (fl->type == CIB_FIELD_INT)
-            fprintf(f, "%lld", (long long)fl->i);
-        else if (fl->type == CIB_FIELD_TEXT)
-            put_text(f, fl->text, fl->len);
-        else {
-            fputc('[', f);
-            for (size_t k = 0; k < fl->n_items; k++) {
-                if (k)
-                    fputc(',', f);
-                put_text(f, fl->items[k], fl->item_lens[k]);
-            }
-            fputc(']', f);
-        }
-    }
-    fclose(f);
-    lines_add(data, buf);
-    return 0;
-}
-
+/* The built-in store itself, not the fault-injecting wrapper. */
 char *tenv_store_dump(tenv *e)
 {
-    lines l = {0};
-    for (int k = 1; k < CIB_KIND_END; k++)
-        assert_int_equal(e->mem.scan(e->mem.user_data, k, dump_row, &l), 0);
-    qsort(l.v, l.n, sizeof *l.v, str_cmp);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    for (size_t i = 0; i < l.n; i++) {
-        fprintf(f, "%s\n", l.v[i]);
-        free(l.v[i]);
-    }
-    fclose(f);
-    free(l.v);
-    return out;
+    return store_dump(&e->mem);
 }
 
 char *tenv_snapshot(tenv *e)

@@ -60,8 +60,8 @@ tenv *tenv_new(void);
 void tenv_reopen(tenv *e);
 void tenv_free(tenv *e);
 
-/* Canonical text of the account (cib_dump) and of every stored row. Free
- * with free(). Never injects faults. */
+/* Canonical text of the account (cib_dump) and of every stored row
+ * (store_dump of storetest.h). Free with free(). Never injects faults. */
 char *tenv_snapshot(tenv *e);
 char *tenv_store_dump(tenv *e);
 
