@@ -56,6 +56,47 @@ static void test_errmsg_is_set_and_cleared_R_HOST_4(void **state)
     tenv_free(e);
 }
 
+static int add_zed(tenv *e)
+{
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "zed";
+    d.name = "Zed";
+    e->fs.fail_at = e->fs.calls + 1; /* begin succeeds, put fails */
+    return cib_user_add(e->ctx, &d);
+}
+
+/* R-HOST-4: a host callback can explain its failure; the message is kept
+ * within bounds and never carries a NUL. */
+static void test_callback_error_message_R_HOST_4(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    e->fs.cb_message = 1;
+    e->fs.cb_text = "quota exceeded\0and more";
+    e->fs.cb_len = 24;
+    expect_status(e, add_zed(e), CIB_ESTORAGE, "storage.put: quota exceeded");
+    assert_int_equal(e->fs.cb_rc, CIB_OK);
+    assert_null(strstr(cib_errmsg(e->ctx), "and more"));
+
+    static char longer[600];
+    memset(longer, 'x', sizeof longer - 1);
+    e->fs.cb_text = longer;
+    e->fs.cb_len = CIB_NTS;
+    expect_status(e, add_zed(e), CIB_ESTORAGE, "storage.put: xxxx");
+    assert_int_equal(strlen(cib_errmsg(e->ctx)), strlen("storage.put: ") + 255);
+
+    e->fs.cb_text = NULL; /* the harness then passes "disk on fire" */
+    e->fs.cb_message = 0;
+    assert_int_equal(cib_set_callback_error(e->ctx, NULL, 3), CIB_EINVAL);
+    /* Without a message from the callback, the generic one. */
+    expect_status(e, add_zed(e), CIB_ESTORAGE, "storage.put returned -100");
+    /* A message set outside a failing callback does not leak into a later
+     * call. */
+    assert_int_equal(cib_set_callback_error(e->ctx, "stale", CIB_NTS), CIB_OK);
+    expect_status(e, add_zed(e), CIB_ESTORAGE, "storage.put returned -100");
+    tenv_free(e);
+}
+
 static void test_version(void **state)
 {
     (void)state;
@@ -122,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_status_names_pinned_R_HOST_4),
         cmocka_unit_test(test_unknown_status_R_HOST_4),
         cmocka_unit_test(test_errmsg_is_set_and_cleared_R_HOST_4),
+        cmocka_unit_test(test_callback_error_message_R_HOST_4),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_null_ctx_everywhere),
     };

@@ -273,6 +273,15 @@ static void test_bad_inputs(void **state)
     static const int foreach_user = C_FOREACH_USER;
     expect_bad_optional_strings(e, "user", call, (void *)&foreach_user);
     expect_status(e, cib_inbox_add(e->ctx, NULL), CIB_EINVAL, "'def' is NULL");
+    size_t count = 7;
+    const char *item = "x";
+    expect_status(e, cib_list_count(e->ctx, 0, "sales", CIB_NTS, &count), CIB_EINVAL,
+                  "'list' is 0");
+    expect_status(e, cib_list_item(e->ctx, 6, "sales", CIB_NTS, 0, &item), CIB_EINVAL,
+                  "'list' is 6");
+    assert_null(item);
+    expect_status(e, cib_list_item(e->ctx, CIB_LIST_INBOX_USERS, "sales", CIB_NTS, 0, NULL),
+                  CIB_EINVAL, "'out' is NULL");
     expect_status(e, cib_inbox_get(e->ctx, "sales", CIB_NTS, NULL), CIB_EINVAL, "'out' is NULL");
     expect_status(e, cib_inbox_set_access(e->ctx, "sales", CIB_NTS, NULL), CIB_EINVAL,
                   "'access' is NULL");

@@ -1,4 +1,5 @@
 /* test_user.c - users: add, update, remove (leaving nothing dangling), read. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,6 +289,59 @@ static void test_info_from_older_header(void **state)
     tenv_free(e);
 }
 
+/* R-HOST-1: growing the hash tables (uthash doubles its buckets as it
+ * fills) fails cleanly too: 400 users, each added under an allocation sweep,
+ * so that some bucket expansion is refused along the way. */
+static void test_table_growth_under_allocation_failure_R_HOST_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    char id[32], email[64], prev[32] = "";
+    long failures = 0;
+    for (int i = 0; i < 400; i++) {
+        snprintf(id, sizeof id, "user-%d", i);
+        snprintf(email, sizeof email, "user-%d@acme.test", i);
+        cib_user_def d = CIB_USER_DEF_INIT;
+        d.id = id;
+        d.name = id;
+        d.email = email;
+        for (long n = 0;; n++) {
+            long live = e->fa.live;
+            e->fa.fail_at = e->fa.count + n;
+            int rc = cib_user_add(e->ctx, &d);
+            e->fa.fail_at = -1;
+            if (rc == CIB_OK)
+                break;
+            failures++;
+            expect_status(e, rc, CIB_ENOMEM, "out of memory");
+            assert_int_equal(e->fa.live, live);
+            cib_user_info u = CIB_USER_INFO_INIT;
+            assert_int_equal(cib_user_get(e->ctx, id, CIB_NTS, &u), CIB_ENOTFOUND);
+            if (prev[0])
+                assert_int_equal(cib_user_get(e->ctx, prev, CIB_NTS, &u), CIB_OK);
+        }
+        snprintf(prev, sizeof prev, "%s", id);
+    }
+    assert_true(failures >= 400 * 4);
+    /* Every user is there, findable by id and by email, and the store agrees. */
+    char *before = tenv_snapshot(e);
+    tenv_reopen(e);
+    char *after = tenv_snapshot(e);
+    assert_string_equal(before, after);
+    for (int i = 0; i < 400; i += 7) {
+        cib_user_def d = CIB_USER_DEF_INIT;
+        snprintf(id, sizeof id, "dup-%d", i);
+        snprintf(email, sizeof email, "USER-%d@acme.test", i);
+        d.id = id;
+        d.name = id;
+        d.email = email;
+        expect_status(e, cib_user_add(e->ctx, &d), CIB_ECONFLICT, "is already the email");
+    }
+    free(before);
+    free(after);
+    tenv_free(e);
+}
+
 static void setup_people(tenv *e)
 {
     add_user(e, "alice", "alice@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
@@ -363,6 +417,7 @@ int main(void)
         cmocka_unit_test(test_remove_leaves_nothing_dangling),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_info_from_older_header),
+        cmocka_unit_test(test_table_growth_under_allocation_failure_R_HOST_1),
         cmocka_unit_test(test_sweep_add_R_HOST_1),
         cmocka_unit_test(test_sweep_update_R_HOST_1),
         cmocka_unit_test(test_sweep_remove_R_HOST_1),

@@ -61,7 +61,8 @@ static int fs_fail(faultstore *fs, const char *method)
         return 0;
     fs->last_failed = method;
     if (fs->cb_message && fs->ctx)
-        cib_set_callback_error(fs->ctx, "disk on fire", CIB_NTS);
+        fs->cb_rc = fs->cb_text ? cib_set_callback_error(fs->ctx, fs->cb_text, fs->cb_len)
+                                : cib_set_callback_error(fs->ctx, "disk on fire", CIB_NTS);
     return 1;
 }
 

@@ -35,6 +35,9 @@ typedef struct faultstore {
     long fail_at;            /* the call with this count fails; -1: none */
     const char *last_failed; /* name of the method that failed last */
     int cb_message;          /* non-zero: set a message with cib_set_callback_error */
+    const char *cb_text;     /* that message (NULL: "disk on fire") */
+    size_t cb_len;           /* its length argument */
+    int cb_rc;               /* what cib_set_callback_error returned */
     cib_ctx *ctx;            /* for cb_message */
 } faultstore;
 
