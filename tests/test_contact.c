@@ -94,14 +94,6 @@ static int has(const char *haystack, const char *needle)
     return strstr(haystack, needle) != NULL;
 }
 
-static void expect_unchanged(tenv *e, const char *before)
-{
-    char *after = tenv_snapshot(e);
-    if (strcmp(before, after) != 0)
-        fail_msg("the account changed:\n--- before\n%s--- after\n%s", before, after);
-    free(after);
-}
-
 /* ---- add and get ---- */
 
 static void test_add_and_get(void **state)

@@ -59,14 +59,6 @@ static int has(const char *haystack, const char *needle)
     return strstr(haystack, needle) != NULL;
 }
 
-static void expect_unchanged(tenv *e, const char *before)
-{
-    char *after = tenv_snapshot(e);
-    if (strcmp(before, after) != 0)
-        fail_msg("the account changed:\n--- before\n%s--- after\n%s", before, after);
-    free(after);
-}
-
 /* ---- stages ---- */
 
 /* R-TICKET-2: a pipeline is an ordered list of stages, kept in the host's

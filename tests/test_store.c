@@ -31,27 +31,6 @@ static void test_kind_names(void **state)
     assert_null(cib_kind_name(-2147483647 - 1));
 }
 
-static void *never(void *ud, size_t n)
-{
-    (void)ud;
-    (void)n;
-    return NULL;
-}
-
-static void *never_realloc(void *ud, void *p, size_t n)
-{
-    (void)ud;
-    (void)p;
-    (void)n;
-    return NULL;
-}
-
-static void never_free(void *ud, void *p)
-{
-    (void)ud;
-    (void)p;
-}
-
 static void test_memstore_new(void **state)
 {
     (void)state;
@@ -95,10 +74,7 @@ static void test_memstore_new(void **state)
     assert_memory_equal(&untouched, &snapshot, sizeof untouched);
 
     /* Out of memory at once. */
-    cib_allocator none = CIB_ALLOCATOR_INIT;
-    none.malloc_fn = never;
-    none.realloc_fn = never_realloc;
-    none.free_fn = never_free;
+    cib_allocator none = nomem_allocator();
     assert_int_equal(cib_memstore_new(&none, &s), CIB_ENOMEM);
     fa.fail_at = 0;
     assert_int_equal(cib_memstore_new(&a, &s), CIB_ENOMEM);

@@ -25,6 +25,8 @@ typedef struct failalloc {
 } failalloc;
 
 cib_allocator failalloc_allocator(failalloc *fa);
+/* An allocator whose every allocation fails. */
+cib_allocator nomem_allocator(void);
 
 /* A store that forwards to another and fails one chosen call with -100.
  * begin, commit, put, del, get and scan count as calls; rollback and close
@@ -66,6 +68,8 @@ void tenv_free(tenv *e);
 /* Canonical text of the account (cib_dump) and of every stored row
  * (store_dump of storetest.h). Free with free(). Never injects faults. */
 char *tenv_snapshot(tenv *e);
+/* Assert that the account and the store are as in `before` (a snapshot). */
+void expect_unchanged(tenv *e, const char *before);
 char *tenv_store_dump(tenv *e);
 
 /* A mutating call under test. */
