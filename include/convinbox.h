@@ -25,6 +25,9 @@
  *  - Borrowed pointers.  Strings returned through output structs belong to the
  *    context and stay valid until the next call that changes the context
  *    (any function not documented as read-only) or cib_ctx_free().
+ *  - Callbacks.  A host callback (an iteration function, a storage method,
+ *    the event callback) may call read-only functions on the same context;
+ *    a function that would change it returns CIB_EINVAL instead.
  *  - Threads.  A context is used by one thread at a time. Different contexts
  *    share nothing and may be used on different threads at once. The library
  *    has no global state.

@@ -232,7 +232,7 @@ static int channel_install(cib_ctx *ctx, const channel_spec *s, int64_t created_
 
 int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_channel_add");
     cib_channel_def d = CIB_CHANNEL_DEF_INIT;
     channel_spec s;
     int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
@@ -279,7 +279,7 @@ static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__channel **
 
 int cib_channel_set_status(cib_ctx *ctx, const char *id, size_t id_len, int status)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_channel_set_status");
     cib__channel *ch;
     int rc = find_arg(ctx, id, id_len, &ch);
     if (rc)

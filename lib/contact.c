@@ -118,7 +118,7 @@ static int spec_from_def(cib_ctx *ctx, const cib_contact_def *def, contact_spec 
 
 int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_contact_add");
     contact_spec s;
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
@@ -140,7 +140,7 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
 
 int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_contact_update");
     contact_spec s;
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
@@ -174,7 +174,7 @@ int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
 
 int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_contact_remove");
     cib__str sid;
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)

@@ -22,8 +22,9 @@ struct cib_ctx {
     cib_event_fn on_event;
     void *event_user_data;
     cib_store store;
-    int owns_store; /* the built-in store, closed by cib_ctx_free() */
-    int in_tx;
+    int owns_store;  /* the built-in store, closed by cib_ctx_free() */
+    int in_tx;       /* between cib__tx_begin() and cib__tx_end() */
+    int in_callback; /* inside a host callback of an iteration */
     struct {
         uint32_t max_inboxes, max_id_len, max_name_len, max_text_len;
     } lim;

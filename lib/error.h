@@ -27,6 +27,20 @@ int cib__wrap(cib_ctx *ctx, int status, const char *fmt, ...) CIB__PRINTF(3, 4);
         (ctx)->has_cbmsg = 0;                                                                      \
     } while (0)
 
+/* Start of every public call that changes the context: as CIB__ENTER, and
+ * refuse to run from inside a callback of another call on the same context
+ * (an iteration, a storage method), which would see or leave a half-made
+ * change. */
+#define CIB__ENTER_WRITE(ctx, fn)                                                                  \
+    do {                                                                                           \
+        CIB__ENTER(ctx);                                                                           \
+        if ((ctx)->in_tx || (ctx)->in_callback)                                                    \
+            return cib__fail((ctx), CIB_EINVAL,                                                    \
+                             "invalid argument: %s was called from inside a "                      \
+                             "callback of another call on the same context",                       \
+                             fn);                                                                  \
+    } while (0)
+
 /* Refuse a NULL pointer argument by name. */
 #define CIB__NOT_NULL(ctx, p, name)                                                                \
     do {                                                                                           \

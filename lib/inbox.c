@@ -211,7 +211,7 @@ static void inbox_destroy(cib_ctx *ctx, cib__inbox *ib)
 
 int cib_inbox_add(cib_ctx *ctx, const cib_inbox_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_inbox_add");
     cib_inbox_def d = CIB_INBOX_DEF_INIT;
     cib__str id, name;
     int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
@@ -259,7 +259,7 @@ static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__inbox **ou
 
 int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const char *name, size_t name_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_inbox_rename");
     cib__inbox *ib;
     cib__str sname;
     int rc = find_arg(ctx, id, id_len, &ib);
@@ -293,7 +293,7 @@ int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const char *na
 int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *confirm,
                      size_t confirm_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_inbox_remove");
     cib__inbox *ib;
     cib__str conf;
     int rc = find_arg(ctx, id, id_len, &ib);
@@ -327,7 +327,7 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
 
 int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len, const cib_access_def *access)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_inbox_set_access");
     cib__inbox *ib;
     int rc = find_arg(ctx, id, id_len, &ib);
     if (rc)
@@ -402,7 +402,10 @@ int cib_inbox_foreach(cib_ctx *ctx, const char *user, size_t user_len, cib_inbox
             continue;
         cib_inbox_info info;
         inbox_info(ib, &info);
-        if (fn(user_data, &info))
+        ctx->in_callback++;
+        int stop = fn(user_data, &info);
+        ctx->in_callback--;
+        if (stop)
             break;
     }
     return CIB_OK;

@@ -98,7 +98,7 @@ static int pipeline_put(cib_ctx *ctx, const cib__pipeline *p)
 
 int cib_pipeline_add(cib_ctx *ctx, const cib_pipeline_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_pipeline_add");
     cib_pipeline_def d = CIB_PIPELINE_DEF_INIT;
     int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
     cib__str id, stages[MAX_STAGES];
@@ -123,7 +123,7 @@ int cib_pipeline_add(cib_ctx *ctx, const cib_pipeline_def *def)
 
 int cib_pipeline_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_pipeline_remove");
     cib__str sid;
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)

@@ -90,7 +90,7 @@ static void team_unlink_free(cib_ctx *ctx, cib__team *t)
 
 int cib_team_add(cib_ctx *ctx, const cib_team_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_team_add");
     cib__str id;
     cib__user **members = NULL;
     size_t n = 0;
@@ -116,7 +116,7 @@ int cib_team_add(cib_ctx *ctx, const cib_team_def *def)
 
 int cib_team_update(cib_ctx *ctx, const cib_team_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_team_update");
     cib__str id;
     cib__user **members = NULL;
     size_t n = 0;
@@ -143,7 +143,7 @@ int cib_team_update(cib_ctx *ctx, const cib_team_def *def)
 
 int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_team_remove");
     cib__str sid;
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)

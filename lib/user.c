@@ -139,7 +139,7 @@ static int spec_from_def(cib_ctx *ctx, const cib_user_def *def, user_spec *s)
 
 int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_user_add");
     user_spec s;
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
@@ -167,7 +167,7 @@ int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
 
 int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_user_update");
     user_spec s;
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
@@ -209,7 +209,7 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
 
 int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
-    CIB__ENTER(ctx);
+    CIB__ENTER_WRITE(ctx, "cib_user_remove");
     cib__str sid;
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)

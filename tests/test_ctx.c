@@ -457,6 +457,88 @@ static void test_storage_error_messages_R_HOST_1(void **state)
     tenv_free(e);
 }
 
+/* A store whose put tries to change the context it is serving. */
+struct meddler {
+    cib_store inner;
+    cib_ctx *ctx;
+    int rc;
+};
+
+static int meddle_put(void *ud, const cib_row *row)
+{
+    struct meddler *m = ud;
+    if (m->ctx) {
+        cib_user_def d = CIB_USER_DEF_INIT;
+        d.id = "sneaky";
+        d.name = "Sneaky";
+        m->rc = cib_user_add(m->ctx, &d);
+    }
+    return m->inner.put(m->inner.user_data, row);
+}
+
+static int meddle_begin(void *ud)
+{
+    struct meddler *m = ud;
+    return m->inner.begin(m->inner.user_data);
+}
+
+static int meddle_commit(void *ud)
+{
+    struct meddler *m = ud;
+    return m->inner.commit(m->inner.user_data);
+}
+
+static void meddle_rollback(void *ud)
+{
+    struct meddler *m = ud;
+    m->inner.rollback(m->inner.user_data);
+}
+
+static int meddle_del(void *ud, int kind, const char *key, size_t len)
+{
+    struct meddler *m = ud;
+    return m->inner.del(m->inner.user_data, kind, key, len);
+}
+
+static int meddle_scan(void *ud, int kind, cib_row_fn fn, void *data)
+{
+    struct meddler *m = ud;
+    return m->inner.scan(m->inner.user_data, kind, fn, data);
+}
+
+/* A storage method cannot change the context in the middle of a write. */
+static void test_store_callback_cannot_change_the_context_R_HOST_1(void **state)
+{
+    (void)state;
+    struct meddler m;
+    memset(&m, 0, sizeof m);
+    assert_int_equal(cib_memstore_new(NULL, &m.inner), CIB_OK);
+    cib_store s = CIB_STORE_INIT;
+    s.user_data = &m;
+    s.begin = meddle_begin;
+    s.commit = meddle_commit;
+    s.rollback = meddle_rollback;
+    s.put = meddle_put;
+    s.del = meddle_del;
+    s.scan = meddle_scan;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = &s;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    m.ctx = ctx;
+    m.rc = 1;
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "alice";
+    d.name = "Alice";
+    assert_int_equal(cib_user_add(ctx, &d), CIB_OK);
+    assert_int_equal(m.rc, CIB_EINVAL);
+    cib_user_info u = CIB_USER_INFO_INIT;
+    assert_int_equal(cib_user_get(ctx, "alice", CIB_NTS, &u), CIB_OK);
+    assert_int_equal(cib_user_get(ctx, "sneaky", CIB_NTS, &u), CIB_ENOTFOUND);
+    cib_ctx_free(ctx);
+    m.inner.close(m.inner.user_data);
+}
+
 static void test_dump_R_HOST_1(void **state)
 {
     (void)state;
@@ -506,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_ctx_new_allocation_sweep_R_HOST_1),
         cmocka_unit_test(test_ctx_new_storage_sweep_R_HOST_1),
         cmocka_unit_test(test_storage_error_messages_R_HOST_1),
+        cmocka_unit_test(test_store_callback_cannot_change_the_context_R_HOST_1),
         cmocka_unit_test(test_dump_R_HOST_1),
     };
     return TENV_RUN(tests);

@@ -197,6 +197,44 @@ static void test_foreach_order(void **state)
     tenv_free(e);
 }
 
+struct reentry {
+    cib_ctx *ctx;
+    int add_rc, remove_rc, get_rc;
+};
+
+static int try_changes(void *ud, const cib_inbox_info *ib)
+{
+    struct reentry *r = ud;
+    if (ib->is_default)
+        return 0; /* the default inbox cannot be deleted anyway */
+    cib_inbox_def d = CIB_INBOX_DEF_INIT;
+    d.id = "inner";
+    d.name = "Inner";
+    r->add_rc = cib_inbox_add(r->ctx, &d);
+    r->remove_rc = cib_inbox_remove(r->ctx, ib->id, CIB_NTS, ib->name, CIB_NTS);
+    cib_inbox_info info = CIB_INBOX_INFO_INIT;
+    r->get_rc = cib_inbox_get(r->ctx, ib->id, CIB_NTS, &info); /* reading is fine */
+    return 1;
+}
+
+/* A callback may read the context but not change it under the iteration. */
+static void test_foreach_callback_cannot_change_the_context(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    add_inbox(e, "sales", "Sales");
+    char *before = tenv_snapshot(e);
+    struct reentry r = {e->ctx, 0, 0, -1};
+    expect_status(e, cib_inbox_foreach(e->ctx, NULL, 0, try_changes, &r), CIB_OK, NULL);
+    assert_int_equal(r.add_rc, CIB_EINVAL);
+    assert_int_equal(r.remove_rc, CIB_EINVAL);
+    assert_int_equal(r.get_rc, CIB_OK);
+    expect_unchanged(e, before);
+    free(before);
+    add_inbox(e, "after", "After"); /* and afterwards it can */
+    tenv_free(e);
+}
+
 enum {
     C_ADD_ID,
     C_ADD_NAME,
@@ -371,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_delete_needs_exact_name_R_INBOX_3),
         cmocka_unit_test(test_default_inbox_cannot_be_deleted_R_INBOX_1),
         cmocka_unit_test(test_foreach_order),
+        cmocka_unit_test(test_foreach_callback_cannot_change_the_context),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_sweep_add_R_HOST_1),
         cmocka_unit_test(test_sweep_rename_R_HOST_1),
