@@ -33,6 +33,10 @@
  *    has no global state.
  *  - Time.  All times are int64 milliseconds since 1970-01-01T00:00:00Z, read
  *    from the context's clock callback (R-AVAIL-3).
+ *  - Library ids.  Conversations and messages get uint64 ids from one
+ *    sequence: unique, increasing with creation, never 0, never reused. They
+ *    are reserved from the store in blocks, so after a restart they may skip
+ *    ahead.
  */
 #ifndef CONVINBOX_H
 #define CONVINBOX_H
@@ -93,6 +97,12 @@ CIB_API int cib_version_number(void);
     X(CIB_ESTORAGE, -10, "storage", "a storage callback failed")                                   \
     X(CIB_ENOMEM, -11, "nomem", "out of memory")
 
+/*
+ * CIB_EDUPLICATE names the condition of R-CONV-3; cib_ingest() reports a
+ * duplicate delivery with CIB_OK and result->duplicate = 1, so that a host
+ * with at-least-once delivery acknowledges it instead of retrying forever.
+ * No function of this version returns CIB_EDUPLICATE.
+ */
 #define CIB__STATUS_ENUM(sym, val, name, text) sym = val,
 enum cib_status { CIB_STATUS_TABLE(CIB__STATUS_ENUM) };
 #undef CIB__STATUS_ENUM
@@ -144,12 +154,30 @@ enum cib_event_type {
     CIB_EVENT_REOPENED = 7
 };
 
+/* Why a conversation has its assignee (R-ROUTE-6). */
+enum cib_reason {
+    CIB_REASON_NONE = 0,              /* unassigned */
+    CIB_REASON_RULE = 1,              /* the channel's routing rule */
+    CIB_REASON_OWNER = 2,             /* the contact's owner */
+    CIB_REASON_FALLBACK = 3,          /* the owner rule's fallback list */
+    CIB_REASON_MANUAL = 4,            /* an agent assigned it */
+    CIB_REASON_REASSIGNED_OFFLINE = 5 /* routed again: the assignee was away */
+};
+
 /*
- * An event, valid only during the callback. Events are delivered after the
- * change they report is committed to storage, in the order the changes were
- * made. The account-model calls of this version (users, teams, contacts,
- * pipelines, inboxes, channels) emit no events; conversations and routing do.
- * Fields that do not apply to an event type are 0 or NULL.
+ * An event (R-HOST-3), valid only during the callback. Events are delivered
+ * after the change they report is committed to storage, in the order the
+ * changes were made; an event callback may read the context but not change
+ * it. The account-model calls (users, teams, contacts, pipelines, inboxes,
+ * channels) emit no events. Fields that do not apply are 0 or NULL:
+ *  CONVERSATION_CREATED  conversation, inbox, channel, contact
+ *  MESSAGE_ADDED         conversation, message, inbox, channel, contact,
+ *                        user (the author of a reply or comment),
+ *                        message_kind
+ *  ASSIGNED              conversation, inbox, channel, user (NULL when
+ *                        unassigned), reason
+ *  CLOSED, REOPENED      conversation, inbox, channel, user (who did it;
+ *                        NULL when a contact's message reopened it)
  */
 typedef struct cib_event {
     size_t size;
@@ -159,10 +187,59 @@ typedef struct cib_event {
     const char *inbox;     /* inbox id */
     const char *channel;   /* channel id */
     const char *user;      /* assignee, notified user, author */
-    int reason;            /* assignment reason */
+    int reason;            /* enum cib_reason */
+    const char *contact;   /* contact id */
+    int message_kind;      /* enum cib_message_kind */
 } cib_event;
 
 typedef void (*cib_event_fn)(void *user_data, const cib_event *event);
+
+/*
+ * An outbound message for the host to deliver (R-HOST-2), valid only during
+ * the call. For email channels the text already ends with the channel's
+ * rendered signature and from_name is the sender display (R-CHAN-4).
+ */
+typedef struct cib_outbound {
+    size_t size;
+    int channel_type;         /* enum cib_channel_type */
+    const char *channel;      /* channel id */
+    const char *from_address; /* the channel's address, or NULL */
+    const char *from_name;    /* email: "Alice Adams at Acme" or "Acme"; else NULL */
+    const char *to;           /* the contact's address on this channel */
+    const char *user;         /* the agent who replied */
+    uint64_t conversation;
+    uint64_t message;
+    const char *text;
+    size_t text_len;
+} cib_outbound;
+
+typedef int (*cib_send_fn)(void *user_data, const cib_outbound *msg);
+
+#define CIB_SENDER_VERSION 1
+
+/*
+ * Outbound delivery, one callback per channel type (R-HOST-2); a NULL slot
+ * means replies cannot be sent on channels of that type. Fallback email
+ * channels use `email`. A callback runs inside the reply's transaction,
+ * before the commit: returning non-zero fails the reply and nothing is
+ * recorded. If it returns a CIB_E* status, the reply returns it; any other
+ * non-zero value is reported as CIB_ESTORAGE ("sender.email returned 7").
+ * Should the commit fail after a successful delivery, the reply returns
+ * CIB_ESTORAGE and the host has the message id to reconcile.
+ */
+typedef struct cib_sender {
+    int version; /* CIB_SENDER_VERSION */
+    void *user_data;
+    cib_send_fn email;
+    cib_send_fn chat;
+    cib_send_fn form;
+    cib_send_fn messenger;
+    cib_send_fn custom;
+} cib_sender;
+#define CIB_SENDER_INIT                                                                            \
+    {                                                                                              \
+        CIB_SENDER_VERSION, NULL, NULL, NULL, NULL, NULL, NULL                                     \
+    }
 
 /* ------------------------------------------------------------------------ */
 /* Context                                                                   */
@@ -201,10 +278,15 @@ typedef struct cib_options {
     char *error_buffer;             /* NULL, or where cib_ctx_new() writes why
                                        it failed (NUL-terminated, truncated) */
     size_t error_buffer_size;
+    const cib_sender *sender; /* NULL: replies cannot be delivered;
+                                 copied */
+    int64_t dedup_window_ms;  /* how long a delivered message id is
+                                 remembered (R-CONV-3); 0: 7 days */
 } cib_options;
 #define CIB_OPTIONS_INIT                                                                           \
     {                                                                                              \
-        sizeof(cib_options), NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0      \
+        sizeof(cib_options), NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0,     \
+            NULL, 0                                                                                \
     }
 
 /*
@@ -296,8 +378,11 @@ CIB_API int cib_user_update(cib_ctx *ctx, const cib_user_def *def);
 /*
  * Remove a user. Nothing is left pointing at them: they leave every team and
  * every inbox access list (an inbox whose list becomes empty keeps specific
- * access: only admins can view it, nobody can act), and every contact they
- * owned has no owner afterwards. All of it happens in one atomic step.
+ * access: only admins can view it, nobody can act), every contact they
+ * owned has no owner afterwards, and their open conversations become
+ * unassigned (event ASSIGNED with user NULL for each). Closed conversations
+ * keep the id in their stored row; reopened, they are unassigned. All of it
+ * happens in one atomic step.
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE.
  */
 CIB_API int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len);
@@ -375,7 +460,8 @@ typedef struct cib_contact_def {
     }
 
 /*
- * Add a contact (a person who writes in).
+ * Add a contact (a person who writes in). Ids beginning with "cib:" are
+ * reserved for the contacts cib_ingest() creates.
  * Returns CIB_OK; CIB_EINVAL; CIB_ENOTFOUND (unknown owner); CIB_ECONFLICT
  * (the id exists, or another contact has this email); CIB_ENOMEM; CIB_ESTORAGE.
  */
@@ -385,8 +471,9 @@ CIB_API int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def);
  * cib_contact_add(), and CIB_ENOTFOUND for an unknown contact. */
 CIB_API int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def);
 
-/* Remove a contact. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM,
- * CIB_ESTORAGE. */
+/* Remove a contact that has no conversations (else CIB_ECONFLICT: its
+ * conversations would lose their contact). Returns CIB_OK, CIB_EINVAL,
+ * CIB_ENOTFOUND, CIB_ECONFLICT, CIB_ENOMEM, CIB_ESTORAGE. */
 CIB_API int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len);
 
 typedef struct cib_contact_info {
@@ -569,6 +656,16 @@ enum cib_channel_type {
     CIB_CHANNEL_FALLBACK_EMAIL = 6 /* fallback email; address optional */
 };
 enum cib_channel_status { CIB_CHANNEL_ENABLED = 1, CIB_CHANNEL_DISABLED = 2 };
+/* How an email reply shows its sender (R-CHAN-4). */
+enum cib_sender_display {
+    CIB_DISPLAY_AGENT_AND_COMPANY = 1, /* "Alice Adams at Acme" */
+    CIB_DISPLAY_COMPANY = 2            /* "Acme" */
+};
+/* How a custom channel groups inbound messages (R-CHAN-9). */
+enum cib_threading {
+    CIB_THREADING_KEY = 1, /* messages with the same thread key join */
+    CIB_THREADING_NEW = 2  /* every message opens a new conversation */
+};
 
 typedef struct cib_channel_def {
     size_t size;
@@ -583,11 +680,33 @@ typedef struct cib_channel_def {
     const char *sender_name; /* fallback email only: the sender name; NULL:
                                 the inbox's name */
     size_t sender_name_len;
+    /* Email and fallback email (R-CHAN-4, R-CHAN-6): */
+    int sender_display;  /* enum cib_sender_display, default
+                            CIB_DISPLAY_AGENT_AND_COMPANY */
+    const char *company; /* company name in the sender display; NULL:
+                            the inbox's name */
+    size_t company_len;
+    const char *signature; /* team signature appended to replies; tokens
+                              {full_name}, {first_name}, {last_name} are
+                              the replying agent's; NULL: none */
+    size_t signature_len;
+    int log_forward_to_original; /* 1 (default): forwarded email is logged
+                                    against the original sender; 0: against
+                                    the forwarder */
+    /* Custom channels (R-CHAN-9): */
+    int threading; /* enum cib_threading, default CIB_THREADING_KEY */
+    /* Default properties of the conversations it creates (R-CHAN-10): */
+    const char *const *property_keys; /* [A-Za-z0-9_.-], unique */
+    const size_t *property_key_lens;  /* NULL: NUL-terminated */
+    const char *const *property_values;
+    const size_t *property_value_lens; /* NULL: NUL-terminated */
+    size_t n_properties;               /* at most 64 */
 } cib_channel_def;
 #define CIB_CHANNEL_DEF_INIT                                                                       \
     {                                                                                              \
         sizeof(cib_channel_def), NULL, CIB_NTS, NULL, CIB_NTS, 0, NULL, CIB_NTS,                   \
-            CIB_CHANNEL_ENABLED, NULL, CIB_NTS                                                     \
+            CIB_CHANNEL_ENABLED, NULL, CIB_NTS, CIB_DISPLAY_AGENT_AND_COMPANY, NULL, CIB_NTS,      \
+            NULL, CIB_NTS, 1, CIB_THREADING_KEY, NULL, NULL, NULL, NULL, 0                         \
     }
 
 /*
@@ -597,12 +716,24 @@ typedef struct cib_channel_def {
  * accounts, chat and form addresses each have their own. An email address may
  * not be any user's email (R-CHAN-2). A fallback email's sender name is unique
  * among the account's fallback email channels, ignoring ASCII case (R-CHAN-5).
- * Returns CIB_OK; CIB_EINVAL (bad def, unknown type or status, a missing or
- * malformed address, sender_name on another type); CIB_ENOTFOUND (unknown
- * inbox); CIB_ECONFLICT (the id, address or sender name is taken, or the
- * address is a user's email); CIB_ENOMEM; CIB_ESTORAGE.
+ * Settings that belong to other channel types (sender display, company,
+ * signature, sender_name, threading) are refused when set.
+ * Returns CIB_OK; CIB_EINVAL (bad def, unknown type, status, display or
+ * threading, a missing or malformed address, a setting of another type, a
+ * bad or repeated property key); CIB_ENOTFOUND (unknown inbox);
+ * CIB_ECONFLICT (the id, address or sender name is taken, or the address is
+ * a user's email); CIB_ENOMEM; CIB_ESTORAGE.
  */
 CIB_API int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def);
+
+/*
+ * Replace the settings of channel def->id: status, sender name, sender
+ * display, company, signature, forwarding, threading and default properties.
+ * Its inbox, type and address cannot change: def must repeat them (else
+ * CIB_EINVAL). Conversations created before keep the properties they got.
+ * Returns as cib_channel_add(), and CIB_ENOTFOUND for an unknown channel.
+ */
+CIB_API int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def);
 
 /*
  * Enable or disable a channel (R-CHAN-3). A disabled channel refuses inbound
@@ -620,25 +751,321 @@ typedef struct cib_channel_info {
     int status;
     const char *sender_name; /* fallback email only, else NULL */
     int64_t created_at;
+    int sender_display;    /* email types; else 0 */
+    const char *company;   /* email types; else NULL */
+    const char *signature; /* NULL if none */
+    int log_forward_to_original;
+    int threading;       /* custom channels; else 0 */
+    size_t n_properties; /* read them with CIB_LIST_CHANNEL_PROPERTIES */
 } cib_channel_info;
 #define CIB_CHANNEL_INFO_INIT                                                                      \
     {                                                                                              \
-        sizeof(cib_channel_info), NULL, NULL, 0, NULL, 0, NULL, 0                                  \
+        sizeof(cib_channel_info), NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0          \
     }
 
 /* Read a channel. Read-only. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND. */
 CIB_API int cib_channel_get(cib_ctx *ctx, const char *id, size_t id_len, cib_channel_info *out);
 
 /* ------------------------------------------------------------------------ */
+/* Conversations: inbound messages (R-CONV-*, R-CHAN-3..11)                  */
+/* ------------------------------------------------------------------------ */
+
+/* Attachment kinds (R-CHAN-9). */
+enum cib_attachment_kind {
+    CIB_ATTACH_AUDIO = 1,
+    CIB_ATTACH_VOICE = 2,
+    CIB_ATTACH_STICKER = 3,
+    CIB_ATTACH_IMAGE = 4,
+    CIB_ATTACH_VIDEO = 5,
+    CIB_ATTACH_FILE = 6
+};
+
+/* Metadata of an attachment; the bytes stay with the host. */
+typedef struct cib_attachment {
+    size_t size;
+    int kind;         /* enum cib_attachment_kind */
+    const char *name; /* optional file name */
+    size_t name_len;
+    uint64_t bytes; /* its size in bytes */
+} cib_attachment;
+#define CIB_ATTACHMENT_INIT                                                                        \
+    {                                                                                              \
+        sizeof(cib_attachment), 0, NULL, CIB_NTS, 0                                                \
+    }
+
+/*
+ * An inbound message as the host received it.
+ *  from: the sender's address on the channel. Email, fallback email and form
+ *    channels: an email address. Chat: an email address if the visitor is
+ *    identified by one, else the visitor key. Messenger: the sender's id on
+ *    that page. Custom: the sender's id on that channel.
+ *  thread: the key that groups messages into a conversation (email reply
+ *    headers, a chat session, a custom thread); messages with the same key
+ *    on the same channel join one conversation (R-CONV-2); without a key a
+ *    message opens a new conversation.
+ */
+typedef struct cib_inbound {
+    size_t size;
+    const char *channel; /* required: channel id */
+    size_t channel_len;
+    const char *msg_id; /* required: the host's id of this message */
+    size_t msg_id_len;
+    const char *from; /* required: see above */
+    size_t from_len;
+    const char *thread; /* optional */
+    size_t thread_len;
+    const char *text; /* the body: UTF-8, may be empty, may hold tabs and
+                         newlines, at most max_text_len bytes */
+    size_t text_len;
+    const char *forwarded_by; /* email types: who forwarded it (R-CHAN-6) */
+    size_t forwarded_by_len;
+    const char *const *cc; /* email types: the original CC addresses */
+    const size_t *cc_lens; /* NULL: NUL-terminated */
+    size_t n_cc;           /* at most 100 */
+    const cib_attachment *attachments;
+    size_t n_attachments; /* at most 100 */
+} cib_inbound;
+#define CIB_INBOUND_INIT                                                                           \
+    {                                                                                              \
+        sizeof(cib_inbound), NULL, CIB_NTS, NULL, CIB_NTS, NULL, CIB_NTS, NULL, CIB_NTS, NULL,     \
+            CIB_NTS, NULL, CIB_NTS, NULL, NULL, 0, NULL, 0                                         \
+    }
+
+/* What cib_ingest() did. Strings are borrowed (see the conventions). */
+typedef struct cib_ingest_result {
+    size_t size;
+    int duplicate; /* 1: this msg_id was already accepted on this
+                      channel; nothing changed, and the fields below
+                      describe the first delivery */
+    uint64_t conversation;
+    int created;  /* 1: the message opened a new conversation */
+    int reopened; /* 1: it reopened a closed conversation */
+    uint64_t message;
+    const char *contact;  /* contact id */
+    int contact_created;  /* 1: the sender was unknown (R-CONV-1) */
+    const char *assignee; /* after the message; NULL: unassigned */
+    int reason;           /* enum cib_reason, set only when this message
+                             changed the assignee */
+} cib_ingest_result;
+#define CIB_INGEST_RESULT_INIT                                                                     \
+    {                                                                                              \
+        sizeof(cib_ingest_result), 0, 0, 0, 0, 0, NULL, 0, NULL, 0                                 \
+    }
+
+/*
+ * Accept an inbound message. In one atomic step: check the channel (a
+ * disabled channel refuses with CIB_EDISABLED and keeps nothing, R-CHAN-3),
+ * check the message id (R-CONV-3: a repeat within the dedup window is
+ * reported with CIB_OK and out->duplicate, and changes nothing), find or
+ * create the contact (R-CONV-1; forwarded email per R-CHAN-6), join the
+ * thread's conversation (reopening it if closed) or open a new one with the
+ * channel's default properties (R-CONV-2, R-CHAN-9, R-CHAN-10), and store
+ * the message with its id. Contacts created here get ids "cib:c<N>"; host ids
+ * may not begin with "cib:". Events: CONVERSATION_CREATED or REOPENED, then
+ * MESSAGE_ADDED.
+ *  msg  in, not NULL.   out  out, not NULL, its size set.
+ * Returns CIB_OK; CIB_EINVAL (bad message: unknown attachment kind, a text
+ * too long, forwarded_by or cc on a non-email channel, ...); CIB_ENOTFOUND
+ * (unknown channel); CIB_EDISABLED; CIB_ENOMEM; CIB_ESTORAGE.
+ */
+CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out);
+
+/* ------------------------------------------------------------------------ */
+/* Conversations: agent actions (R-CONV-4, R-ACCESS-*)                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every action names the acting user, who needs the matching cib_action in
+ * the conversation's inbox (see enum cib_action); without it the action
+ * returns CIB_EFORBIDDEN and changes nothing. A conversation the user may not
+ * view is reported as CIB_ENOTFOUND, the same as a conversation that does not
+ * exist. Actions on a closed conversation: a reply reopens it; a comment is
+ * added and it stays closed; assigning is refused (CIB_EINVAL); close and
+ * reopen are refused when it already has that status (CIB_EINVAL).
+ */
+
+/*
+ * Reply to the contact (R-CONV-4), on the conversation's channel or, with
+ * `channel` set, on another channel of the same inbox where the contact has an
+ * address (R-CHAN-11). The channel must be enabled (CIB_EDISABLED); on
+ * Messenger the 24-hour window applies (R-CHAN-8: after 24 hours without a
+ * message from the contact, one more reply, then CIB_EWINDOW). The reply is
+ * delivered through the host's sender before it is recorded (R-HOST-2).
+ *  text: 1..max_text_len bytes.  out_message: out, may be NULL.
+ * Returns CIB_OK, CIB_EINVAL (no sender for the channel type, the contact has
+ * no address there, another inbox's channel), CIB_ENOTFOUND, CIB_EFORBIDDEN,
+ * CIB_EDISABLED, CIB_EWINDOW, CIB_ENOMEM, CIB_ESTORAGE, or the sender's
+ * status.
+ */
+CIB_API int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+                      const char *text, size_t text_len, const char *channel, size_t channel_len,
+                      uint64_t *out_message);
+
+/* Add an internal comment, never delivered. Returns as cib_reply(), without
+ * the channel and sender statuses. */
+CIB_API int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+                        const char *text, size_t text_len, uint64_t *out_message);
+
+/*
+ * Assign an open conversation to `to` (the user themselves: "assign to me"),
+ * or unassign it with to NULL. `to` must be allowed to reply in the inbox
+ * (else CIB_EFORBIDDEN). Taking an unassigned conversation needs
+ * CIB_ACTION_ASSIGN, changing or removing an assignee CIB_ACTION_REASSIGN.
+ * Assigning to the current assignee changes nothing and returns CIB_OK.
+ * Event: ASSIGNED with reason MANUAL.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_EFORBIDDEN, CIB_ENOMEM,
+ * CIB_ESTORAGE.
+ */
+CIB_API int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+                       const char *to, size_t to_len);
+
+/* Close an open conversation. Its working-set entry is released; it stays in
+ * storage. Event: CLOSED. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
+ * CIB_EFORBIDDEN, CIB_ENOMEM, CIB_ESTORAGE. */
+CIB_API int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation);
+
+/* Reopen a closed conversation, keeping its assignee if they still exist.
+ * Event: REOPENED. Returns as cib_close(). */
+CIB_API int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation);
+
+/* ------------------------------------------------------------------------ */
+/* Conversations: reading (R-CONV-5)                                         */
+/* ------------------------------------------------------------------------ */
+
+enum cib_conversation_status { CIB_STATUS_OPEN = 1, CIB_STATUS_CLOSED = 2 };
+enum cib_message_kind {
+    CIB_MESSAGE_INBOUND = 1, /* from the contact */
+    CIB_MESSAGE_REPLY = 2,   /* from an agent, delivered to the contact */
+    CIB_MESSAGE_COMMENT = 3  /* internal */
+};
+
+typedef struct cib_conversation_info {
+    size_t size;
+    uint64_t id;
+    const char *inbox;
+    const char *channel;
+    const char *contact;
+    const char *assignee; /* NULL: unassigned */
+    int status;           /* enum cib_conversation_status */
+    int reason;           /* enum cib_reason of the current assignment */
+    uint32_t n_messages;  /* inbound, replies and comments */
+    int64_t created_at;
+    int64_t last_inbound_at;
+    int64_t first_reply_at; /* 0: no reply yet */
+    int64_t closed_at;      /* 0: open */
+    size_t n_properties;
+} cib_conversation_info;
+#define CIB_CONVERSATION_INFO_INIT                                                                 \
+    {                                                                                              \
+        sizeof(cib_conversation_info), 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0           \
+    }
+
+/*
+ * Read a conversation as `user` sees it (user NULL: the account's view, no
+ * permission check). A conversation the user may not view is CIB_ENOTFOUND
+ * (R-ACCESS-3). Open conversations are read from memory, closed ones from
+ * the store. Read-only. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
+ * CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_conversation_get(cib_ctx *ctx, const char *user, size_t user_len,
+                                 uint64_t conversation, cib_conversation_info *out);
+
+typedef struct cib_message_info {
+    size_t size;
+    uint64_t id;
+    uint64_t conversation;
+    int kind; /* enum cib_message_kind */
+    const char *channel;
+    const char *author;  /* reply or comment: user id */
+    const char *contact; /* inbound: contact id */
+    const char *msg_id;  /* inbound: the host's id */
+    const char *text;
+    size_t text_len;
+    int64_t created_at;
+    const char *forwarded_by; /* inbound email: the forwarder, or NULL */
+    size_t n_cc;
+    size_t n_attachments;
+} cib_message_info;
+
+/* Called once per message; return non-zero to stop. The message and its
+ * strings are valid only during the call. */
+typedef int (*cib_message_fn)(void *user_data, const cib_message_info *msg);
+
+/*
+ * Call fn for each message of a conversation, oldest first, reading the
+ * store (message bodies are never kept in memory). Permissions as
+ * cib_conversation_get(). Read-only. Returns CIB_OK, CIB_EINVAL,
+ * CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_conversation_messages(cib_ctx *ctx, const char *user, size_t user_len,
+                                      uint64_t conversation, cib_message_fn fn, void *user_data);
+
+/* Called once per property; return non-zero to stop. Valid during the call. */
+typedef int (*cib_property_fn)(void *user_data, const char *key, const char *value);
+
+/* Call fn for each property of a conversation (R-CHAN-10). Permissions as
+ * cib_conversation_get(). Read-only. Returns as cib_conversation_get(). */
+CIB_API int cib_conversation_properties(cib_ctx *ctx, const char *user, size_t user_len,
+                                        uint64_t conversation, cib_property_fn fn, void *user_data);
+
+enum cib_view_kind {
+    CIB_VIEW_ALL = 1,        /* every conversation of the inbox */
+    CIB_VIEW_UNASSIGNED = 2, /* those without an assignee */
+    CIB_VIEW_MINE = 3        /* those assigned to the user */
+};
+
+/* A view query (R-CONV-5). */
+typedef struct cib_view_def {
+    size_t size;
+    const char *user; /* whose view; NULL: the account's (not for MINE) */
+    size_t user_len;
+    int view;          /* enum cib_view_kind */
+    const char *inbox; /* required, except for MINE (NULL: all inboxes) */
+    size_t inbox_len;
+    const char *channel; /* optional filter */
+    size_t channel_len;
+    int status;     /* 0: any; or enum cib_conversation_status */
+    uint64_t after; /* cursor: only conversations with a larger id;
+                       0 to start */
+} cib_view_def;
+#define CIB_VIEW_DEF_INIT                                                                          \
+    {                                                                                              \
+        sizeof(cib_view_def), NULL, CIB_NTS, CIB_VIEW_ALL, NULL, CIB_NTS, NULL, CIB_NTS, 0, 0      \
+    }
+
+/*
+ * One page of a view: conversation ids, oldest first (ids grow with
+ * creation). Only conversations the user may view (R-ACCESS-3).
+ *  ids      out, room for `cap` (>= 1) ids.   n  out: how many were written.
+ *  next     out, may be NULL: the cursor for the next page (pass it as
+ *           `after`), or 0 when this page is the last.
+ * Open conversations come from memory: a page costs O(page + log n), however
+ * many conversations there are. Closed ones (status 0 or CLOSED) are read
+ * from the store (through its find method, else a scan). An inbox the user
+ * may not view gives an empty page (R-ACCESS-3). Read-only. Returns CIB_OK,
+ * CIB_EINVAL, CIB_ENOTFOUND (unknown user, inbox or channel), CIB_ENOMEM,
+ * CIB_ESTORAGE.
+ */
+CIB_API int cib_view(cib_ctx *ctx, const cib_view_def *query, uint64_t *ids, size_t cap, size_t *n,
+                     uint64_t *next);
+
+/* ------------------------------------------------------------------------ */
 /* Lists inside objects                                                      */
 /* ------------------------------------------------------------------------ */
 
 enum cib_list {
-    CIB_LIST_TEAM_MEMBERS = 1,    /* owner: team id; items: user ids in order */
-    CIB_LIST_PIPELINE_STAGES = 2, /* owner: pipeline id; items: stage names */
-    CIB_LIST_INBOX_USERS = 3,     /* owner: inbox id; items: access user ids */
-    CIB_LIST_INBOX_TEAMS = 4,     /* owner: inbox id; items: access team ids */
-    CIB_LIST_INBOX_CHANNELS = 5   /* owner: inbox id; items: channel ids */
+    CIB_LIST_TEAM_MEMBERS = 1,       /* owner: team id; items: user ids in order */
+    CIB_LIST_PIPELINE_STAGES = 2,    /* owner: pipeline id; items: stage names */
+    CIB_LIST_INBOX_USERS = 3,        /* owner: inbox id; items: access user ids */
+    CIB_LIST_INBOX_TEAMS = 4,        /* owner: inbox id; items: access team ids */
+    CIB_LIST_INBOX_CHANNELS = 5,     /* owner: inbox id; items: channel ids */
+    CIB_LIST_CHANNEL_PROPERTIES = 6, /* owner: channel id; items: key, value,
+                                        key, value, ... (2 per property) */
+    CIB_LIST_CONTACT_ADDRESSES = 7   /* owner: contact id; items: addresses
+                                        learned from inbound messages, fields
+                                        separated by newlines (ids hold none):
+                                        "visitor\nKEY", "messenger\nCHANNEL\nID"
+                                        or "custom\nCHANNEL\nID" */
 };
 
 /* Number of items in a list of an object. Read-only.

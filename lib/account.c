@@ -7,6 +7,8 @@
 
 #include "channel.h"
 #include "contact.h"
+#include "conversation.h"
+#include "dedup.h"
 #include "error.h"
 #include "inbox.h"
 #include "pipeline.h"
@@ -15,7 +17,9 @@
 #include "user.h"
 
 /* The format of the rows this version writes (ACCOUNT.format). */
-#define FORMAT 1
+#define FORMAT   1
+/* Ids reserved per write of the ACCOUNT row. */
+#define ID_BLOCK 1024
 
 /* Kinds in load order: each refers only to kinds before it. */
 static const struct {
@@ -33,23 +37,80 @@ static int load_one(cib_ctx *ctx, const cib_row *row, void *arg)
     return loaders[*i].load(ctx, row);
 }
 
+struct account_row {
+    int64_t format, next_id, secret;
+};
+
 static int read_account(cib_ctx *ctx, const cib_row *row, void *arg)
 {
-    int64_t *format = arg;
+    struct account_row *a = arg;
     if (!cib__streq(row->key, row->key_len, "account", 7))
         return cib__fail(ctx, CIB_ESTORAGE,
                          "store holds an account row with a key other than "
                          "'account'");
-    if (*format)
+    if (a->format)
         return cib__fail(ctx, CIB_ESTORAGE, "store holds two account rows");
-    int rc = cib__row_int(ctx, row, "format", format);
+    int rc = cib__row_int(ctx, row, "format", &a->format);
+    if (!rc && a->format != FORMAT)
+        return cib__fail(ctx, CIB_ESTORAGE,
+                         "store has format %lld; this library (%s) reads format %d only",
+                         (long long)a->format, CIB_VERSION_STRING, FORMAT);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &ctx->created_at);
-    if (!rc && *format != FORMAT)
-        rc = cib__fail(ctx, CIB_ESTORAGE,
-                       "store has format %lld; this library (%s) reads format %d only",
-                       (long long)*format, CIB_VERSION_STRING, FORMAT);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "next_id", &a->next_id);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "secret", &a->secret);
+    if (!rc && a->next_id < 1)
+        rc = cib__fail(ctx, CIB_ESTORAGE, "store holds an account row with next_id below 1");
     return rc;
+}
+
+static int account_write(cib_ctx *ctx, uint64_t limit)
+{
+    cib__rowb b;
+    cib__rowb_init(&b, CIB_KIND_ACCOUNT, "account", 7);
+    cib__rowb_int(&b, "format", FORMAT);
+    cib__rowb_int(&b, "created_at", ctx->created_at);
+    cib__rowb_int(&b, "next_id", (int64_t)limit);
+    cib__rowb_int(&b, "secret", (int64_t)ctx->secret);
+    return cib__tx_put(ctx, &b.row);
+}
+
+cib__ids_mark cib__ids_save(const cib_ctx *ctx)
+{
+    cib__ids_mark m = {ctx->next_id, ctx->id_limit};
+    return m;
+}
+
+void cib__ids_restore(cib_ctx *ctx, cib__ids_mark m)
+{
+    ctx->next_id = m.next;
+    ctx->id_limit = m.limit;
+}
+
+int cib__ids_take(cib_ctx *ctx, size_t n, uint64_t *first)
+{
+    if (ctx->next_id + n > ctx->id_limit) {
+        uint64_t limit = ctx->next_id + n + ID_BLOCK;
+        int rc = account_write(ctx, limit);
+        if (rc)
+            return rc;
+        ctx->id_limit = limit;
+    }
+    *first = ctx->next_id;
+    ctx->next_id += n;
+    return CIB_OK;
+}
+
+void cib__emit(cib_ctx *ctx, cib_event *ev)
+{
+    if (!ctx->on_event)
+        return;
+    ev->size = sizeof *ev;
+    ctx->in_callback++;
+    ctx->on_event(ctx->event_user_data, ev);
+    ctx->in_callback--;
 }
 
 static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
@@ -62,17 +123,17 @@ static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
 
 /* A new account: the ACCOUNT row, the default inbox and its fallback email
  * channel, in one transaction (R-INBOX-1). */
+/* A new account: the ACCOUNT row, the default inbox and its fallback email
+ * channel, in one transaction (R-INBOX-1). */
 static int account_create(cib_ctx *ctx, const char *default_inbox_name)
 {
     ctx->created_at = cib__now(ctx);
+    ctx->secret = cib__random_seed();
+    ctx->next_id = ctx->id_limit = 1;
     int rc = cib__tx_begin(ctx);
     if (rc)
         return rc;
-    cib__rowb b;
-    cib__rowb_init(&b, CIB_KIND_ACCOUNT, "account", 7);
-    cib__rowb_int(&b, "format", FORMAT);
-    cib__rowb_int(&b, "created_at", ctx->created_at);
-    rc = cib__tx_put(ctx, &b.row);
+    rc = account_write(ctx, ctx->id_limit);
     if (!rc)
         rc = cib__inbox_create_default(ctx, default_inbox_name);
     return cib__tx_end(ctx, rc);
@@ -80,11 +141,11 @@ static int account_create(cib_ctx *ctx, const char *default_inbox_name)
 
 int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
 {
-    int64_t format = 0;
-    int rc = cib__store_scan(ctx, CIB_KIND_ACCOUNT, read_account, &format);
+    struct account_row a = {0, 0, 0};
+    int rc = cib__store_scan(ctx, CIB_KIND_ACCOUNT, read_account, &a);
     if (rc)
         return rc;
-    if (!format) {
+    if (!a.format) {
         size_t rows = 0;
         for (size_t i = 0; i < sizeof loaders / sizeof loaders[0] && !rc; i++)
             rc = cib__store_scan(ctx, loaders[i].kind, count_row, &rows);
@@ -93,15 +154,23 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
                            "store holds %zu rows but no account row: not an account", rows);
         return rc ? rc : account_create(ctx, default_inbox_name);
     }
+    ctx->secret = (uint64_t)a.secret;
+    ctx->next_id = ctx->id_limit = (uint64_t)a.next_id;
     for (size_t i = 0; i < sizeof loaders / sizeof loaders[0] && !rc; i++)
         rc = cib__store_scan(ctx, loaders[i].kind, load_one, &i);
     if (!rc && !ctx->default_inbox)
         rc = cib__fail(ctx, CIB_ESTORAGE, "store holds no default inbox");
+    if (!rc)
+        rc = cib__conv_load_open(ctx);
+    if (!rc)
+        rc = cib__dedup_load(ctx);
     return rc;
 }
 
 void cib__account_free(cib_ctx *ctx)
 {
+    cib__conv_free_all(ctx);
+    cib__dedup_free(ctx);
     cib__channel_free_all(ctx);
     cib__inbox_free_all(ctx);
     cib__contact_free_all(ctx);
@@ -131,6 +200,8 @@ int cib_dump(cib_ctx *ctx, char **out, size_t *out_len)
     cib__pipeline_dump(ctx, &lines);
     cib__inbox_dump(ctx, &lines);
     cib__channel_dump(ctx, &lines);
+    cib__conv_dump(ctx, &lines);
+    cib__dedup_dump(ctx, &lines);
     if (lines.failed) {
         cib__buf_free(&lines);
         return cib__nomem(ctx);

@@ -1,11 +1,14 @@
-/* channel.c - channels: link to an inbox, external addresses, status. */
+/* channel.c - channels: link to an inbox, external addresses, status and
+ * per-type settings. */
 #include "channel.h"
 
 #include <string.h>
 
 #include "error.h"
 #include "inbox.h"
+#include "props.h"
 
+/* A channel's checked definition, before it becomes an object. */
 typedef struct channel_spec {
     cib__str id;
     cib__inbox *inbox;
@@ -13,6 +16,11 @@ typedef struct channel_spec {
     cib__str address; /* not normalised */
     cib__email email; /* email and fallback email: the normalised address */
     cib__str sender;  /* fallback email: the sender name */
+    int display;      /* email types; else 0 */
+    cib__str company, signature;
+    int log_forward;
+    int threading; /* custom; else 0 */
+    cib__props *props;
 } channel_spec;
 
 cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len)
@@ -22,7 +30,7 @@ cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len)
     return ch;
 }
 
-static int is_email_type(int type)
+int cib__channel_is_email(int type)
 {
     return type == CIB_CHANNEL_EMAIL || type == CIB_CHANNEL_FALLBACK_EMAIL;
 }
@@ -49,7 +57,7 @@ cib__channel *cib__channel_find_address(cib_ctx *ctx, int type, const char *addr
 
 static const char *addr_of(const channel_spec *s, size_t *len)
 {
-    if (is_email_type(s->type)) {
+    if (cib__channel_is_email(s->type)) {
         *len = s->email.n;
         return s->email.n ? s->email.s : NULL;
     }
@@ -57,15 +65,75 @@ static const char *addr_of(const channel_spec *s, size_t *len)
     return s->address.p;
 }
 
-/* Check a spec against the account: the inbox, the address, the sender. */
-static int spec_check(cib_ctx *ctx, channel_spec *s, const char *inbox, size_t inbox_len,
-                      const char *address, size_t address_len, const char *sender,
-                      size_t sender_len)
+/* Settings of one type set on a channel of another: refused, unless left at
+ * their CIB_CHANNEL_DEF_INIT default. */
+static int foreign_setting(cib_ctx *ctx, const char *name)
 {
-    cib__str sinbox;
-    int rc = cib__arg_id(ctx, "inbox", inbox, inbox_len, &sinbox);
+    return cib__fail(ctx, CIB_EINVAL,
+                     "invalid argument: '%s' does not apply to this type of channel", name);
+}
+
+/* Check the per-type settings of a def into s. */
+static int settings_check(cib_ctx *ctx, channel_spec *s, const cib_channel_def *d)
+{
+    int email = cib__channel_is_email(s->type), rc = CIB_OK;
+    s->sender.p = s->company.p = s->signature.p = NULL;
+    s->sender.n = s->company.n = s->signature.n = 0;
+    s->display = s->threading = 0;
+    s->log_forward = 0;
+    s->props = NULL;
+    if (s->type == CIB_CHANNEL_FALLBACK_EMAIL)
+        rc = cib__check_text(ctx, "sender_name", -1, d->sender_name, d->sender_name_len,
+                             ctx->lim.max_name_len, CIB__TEXT_OPTIONAL, &s->sender);
+    else if (d->sender_name)
+        rc = foreign_setting(ctx, "sender_name");
     if (rc)
         return rc;
+    if (email) {
+        if (!cib__display_name(d->sender_display))
+            return cib__fail(ctx, CIB_EINVAL,
+                             "invalid argument: 'sender_display' is %d, not a cib_sender_display",
+                             d->sender_display);
+        s->display = d->sender_display;
+        s->log_forward = d->log_forward_to_original != 0;
+        rc = cib__check_text(ctx, "company", -1, d->company, d->company_len, ctx->lim.max_name_len,
+                             CIB__TEXT_OPTIONAL, &s->company);
+        if (!rc)
+            rc = cib__check_text(ctx, "signature", -1, d->signature, d->signature_len, 4096,
+                                 CIB__TEXT_OPTIONAL | CIB__TEXT_MULTILINE, &s->signature);
+    } else if (d->sender_display != CIB_DISPLAY_AGENT_AND_COMPANY) {
+        rc = foreign_setting(ctx, "sender_display");
+    } else if (d->company) {
+        rc = foreign_setting(ctx, "company");
+    } else if (d->signature) {
+        rc = foreign_setting(ctx, "signature");
+    } else if (d->log_forward_to_original != 1) {
+        rc = foreign_setting(ctx, "log_forward_to_original");
+    }
+    if (rc)
+        return rc;
+    if (s->type == CIB_CHANNEL_CUSTOM) {
+        if (!cib__threading_name(d->threading))
+            return cib__fail(ctx, CIB_EINVAL,
+                             "invalid argument: 'threading' is %d, not a cib_threading",
+                             d->threading);
+        s->threading = d->threading;
+    } else if (d->threading != CIB_THREADING_KEY) {
+        return foreign_setting(ctx, "threading");
+    }
+    return cib__props_make(ctx, "properties", d->property_keys, d->property_key_lens,
+                           d->property_values, d->property_value_lens, d->n_properties, &s->props);
+}
+
+/* Check a def against the account: the inbox, the type, the address. */
+static int spec_check(cib_ctx *ctx, channel_spec *s, const cib_channel_def *d)
+{
+    cib__str sinbox;
+    int rc = cib__arg_id(ctx, "inbox", d->inbox, d->inbox_len, &sinbox);
+    if (rc)
+        return rc;
+    s->type = d->type;
+    s->status = d->status;
     if (!cib__channel_type_name(s->type))
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'type' is %d, not a cib_channel_type",
                          s->type);
@@ -77,31 +145,40 @@ static int spec_check(cib_ctx *ctx, channel_spec *s, const char *inbox, size_t i
     s->email.n = 0;
     s->address.p = NULL;
     s->address.n = 0;
-    s->sender.p = NULL;
-    s->sender.n = 0;
-    if (is_email_type(s->type))
-        rc = cib__arg_email(ctx, "address", address, address_len, !required, &s->email);
+    if (cib__channel_is_email(s->type))
+        rc = cib__arg_email(ctx, "address", d->address, d->address_len, !required, &s->email);
     else
-        rc = cib__check_text(ctx, "address", -1, address, address_len, ctx->lim.max_id_len,
+        rc = cib__check_text(ctx, "address", -1, d->address, d->address_len, ctx->lim.max_id_len,
                              required ? 0 : CIB__TEXT_OPTIONAL, &s->address);
-    if (!rc && s->type == CIB_CHANNEL_FALLBACK_EMAIL)
-        rc = cib__check_text(ctx, "sender_name", -1, sender, sender_len, ctx->lim.max_name_len,
-                             CIB__TEXT_OPTIONAL, &s->sender);
-    else if (!rc && sender)
-        rc = cib__fail(ctx, CIB_EINVAL,
-                       "invalid argument: 'sender_name' is only for fallback email channels");
-    if (rc)
-        return rc;
-    if (!(s->inbox = cib__inbox_find(ctx, sinbox.p, sinbox.n)))
-        return cib__fail(ctx, CIB_ENOTFOUND, "inbox '%.*s' not found", (int)sinbox.n, sinbox.p);
-    if (s->type == CIB_CHANNEL_FALLBACK_EMAIL && !s->sender.p) {
+    if (!rc && !(s->inbox = cib__inbox_find(ctx, sinbox.p, sinbox.n)))
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "inbox '%.*s' not found", (int)sinbox.n, sinbox.p);
+    if (!rc)
+        rc = settings_check(ctx, s, d);
+    if (!rc && s->type == CIB_CHANNEL_FALLBACK_EMAIL && !s->sender.p) {
         s->sender.p = s->inbox->name;
         s->sender.n = s->inbox->name_len;
+    }
+    return rc;
+}
+
+/* R-CHAN-5: the fallback sender name is free (ignoring `self`). */
+static int sender_available(cib_ctx *ctx, const channel_spec *s, const cib__channel *self)
+{
+    if (s->type != CIB_CHANNEL_FALLBACK_EMAIL)
+        return CIB_OK;
+    cib__channel *ch, *tmp;
+    HASH_ITER (hh, ctx->channels, ch, tmp) {
+        if (ch != self && ch->type == CIB_CHANNEL_FALLBACK_EMAIL &&
+            cib__ascii_caseeq(ch->sender_name, strlen(ch->sender_name), s->sender.p, s->sender.n))
+            return cib__fail(ctx, CIB_ECONFLICT,
+                             "sender name '%.*s' is already used by fallback email channel '%s'",
+                             (int)s->sender.n, s->sender.p, ch->id);
     }
     return CIB_OK;
 }
 
-/* R-CHAN-2 and R-CHAN-5: the address and the fallback sender name are free. */
+/* R-CHAN-2 and R-CHAN-5 for a new channel: the id, address and sender name
+ * are free. */
 static int spec_available(cib_ctx *ctx, const channel_spec *s)
 {
     if (cib__channel_find(ctx, s->id.p, s->id.n))
@@ -114,34 +191,69 @@ static int spec_available(cib_ctx *ctx, const channel_spec *s)
         if (other)
             return cib__fail(ctx, CIB_ECONFLICT, "address '%.*s' is already linked as channel '%s'",
                              (int)len, addr, other->id);
-        cib__user *u =
-            is_email_type(s->type) ? cib__ref_find(ctx->seed, ctx->user_emails, addr, len) : NULL;
+        cib__user *u = cib__channel_is_email(s->type)
+                           ? cib__ref_find(ctx->seed, ctx->user_emails, addr, len)
+                           : NULL;
         if (u)
             return cib__fail(ctx, CIB_ECONFLICT,
                              "address '%.*s' is the email of user '%s'; a team email may not be "
                              "a user's own address",
                              (int)len, addr, u->id);
     }
-    if (s->type != CIB_CHANNEL_FALLBACK_EMAIL)
-        return CIB_OK;
-    cib__channel *ch, *tmp;
-    HASH_ITER (hh, ctx->channels, ch, tmp) {
-        if (ch->type == CIB_CHANNEL_FALLBACK_EMAIL &&
-            cib__ascii_caseeq(ch->sender_name, strlen(ch->sender_name), s->sender.p, s->sender.n))
-            return cib__fail(ctx, CIB_ECONFLICT,
-                             "sender name '%.*s' is already used by fallback email channel '%s'",
-                             (int)s->sender.n, s->sender.p, ch->id);
+    return sender_available(ctx, s, NULL);
+}
+
+/* Owned copies of a spec's settings, installed together. */
+typedef struct settings {
+    char *sender, *company, *signature;
+} settings;
+
+static void settings_free(cib_ctx *ctx, settings *t)
+{
+    cib__free(&ctx->mem, t->sender);
+    cib__free(&ctx->mem, t->company);
+    cib__free(&ctx->mem, t->signature);
+}
+
+static int settings_copy(cib_ctx *ctx, const channel_spec *s, settings *t)
+{
+    t->sender = s->sender.p ? cib__strndup(&ctx->mem, s->sender.p, s->sender.n) : NULL;
+    t->company = s->company.p ? cib__strndup(&ctx->mem, s->company.p, s->company.n) : NULL;
+    t->signature = s->signature.p ? cib__strndup(&ctx->mem, s->signature.p, s->signature.n) : NULL;
+    if ((s->sender.p && !t->sender) || (s->company.p && !t->company) ||
+        (s->signature.p && !t->signature)) {
+        settings_free(ctx, t);
+        return cib__nomem(ctx);
     }
     return CIB_OK;
+}
+
+/* Move settings into a channel; the spec's props reference moves too. */
+static void settings_install(cib_ctx *ctx, cib__channel *ch, channel_spec *s, settings *t)
+{
+    settings old = {ch->sender_name, ch->company, ch->signature};
+    settings_free(ctx, &old);
+    cib__props_unref(ctx, ch->props);
+    ch->sender_name = t->sender;
+    ch->company = t->company;
+    ch->signature = t->signature;
+    ch->status = s->status;
+    ch->sender_display = s->display;
+    ch->log_forward_to_original = s->log_forward;
+    ch->threading = s->threading;
+    ch->props = s->props;
+    s->props = NULL;
 }
 
 static void channel_free(cib_ctx *ctx, cib__channel *ch)
 {
     if (!ch)
         return;
+    settings t = {ch->sender_name, ch->company, ch->signature};
+    settings_free(ctx, &t);
+    cib__props_unref(ctx, ch->props);
     cib__free(&ctx->mem, ch->id);
     cib__free(&ctx->mem, ch->address);
-    cib__free(&ctx->mem, ch->sender_name);
     cib__free(&ctx->mem, ch);
 }
 
@@ -152,10 +264,9 @@ void cib__channel_destroy(cib_ctx *ctx, cib__channel *ch)
     channel_free(ctx, ch);
 }
 
-/* Create and index a channel (not yet in its inbox's array). Fallible; on
- * failure nothing changed. */
-static int channel_create(cib_ctx *ctx, const channel_spec *s, int64_t created_at,
-                          cib__channel **out)
+/* Create and index a channel (not yet in its inbox's array); it takes the
+ * spec's props. Fallible; on failure nothing changed. */
+static int channel_create(cib_ctx *ctx, channel_spec *s, int64_t created_at, cib__channel **out)
 {
     cib__channel *ch = cib__calloc(&ctx->mem, 1, sizeof *ch);
     if (!ch)
@@ -166,13 +277,14 @@ static int channel_create(cib_ctx *ctx, const channel_spec *s, int64_t created_a
     ch->id_len = s->id.n;
     ch->inbox = s->inbox;
     ch->type = s->type;
-    ch->status = s->status;
     ch->created_at = created_at;
     ch->address = addr ? cib__strndup(&ctx->mem, addr, alen) : NULL;
-    ch->sender_name = s->sender.p ? cib__strndup(&ctx->mem, s->sender.p, s->sender.n) : NULL;
-    int ok = 0;
-    if (ch->id && (ch->address || !addr) && (ch->sender_name || !s->sender.p))
+    settings t;
+    int ok = ch->id && (ch->address || !addr) && settings_copy(ctx, s, &t) == CIB_OK;
+    if (ok) {
+        settings_install(ctx, ch, s, &t);
         CIB_HASH_ADD(&ctx->mem, ctx->seed, hh, ctx->channels, ch->id, ch->id_len, ch, ok);
+    }
     if (ok && addr) {
         char key[CIB__ID_MAX + 2];
         size_t n = address_key(key, ch->type, addr, alen);
@@ -190,7 +302,7 @@ static int channel_create(cib_ctx *ctx, const channel_spec *s, int64_t created_a
     return CIB_OK;
 }
 
-static int channel_put(cib_ctx *ctx, const cib__channel *ch)
+int cib__channel_write(cib_ctx *ctx, const cib__channel *ch)
 {
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_CHANNEL, ch->id, ch->id_len);
@@ -200,6 +312,12 @@ static int channel_put(cib_ctx *ctx, const cib__channel *ch)
     cib__rowb_text(&b, "status", cib__channel_status_name(ch->status));
     cib__rowb_text(&b, "sender_name", ch->sender_name);
     cib__rowb_int(&b, "created_at", ch->created_at);
+    cib__rowb_text(&b, "sender_display", cib__display_name(ch->sender_display));
+    cib__rowb_text(&b, "company", ch->company);
+    cib__rowb_text(&b, "signature", ch->signature);
+    cib__rowb_int(&b, "log_forward_to_original", ch->log_forward_to_original);
+    cib__rowb_text(&b, "threading", cib__threading_name(ch->threading));
+    cib__props_row(&b, ch->props);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -209,7 +327,7 @@ enum { WRITE_NONE, WRITE_IN_TX, WRITE_OWN_TX };
 /* Create a channel, write it (see above) and add it to its inbox. The inbox's
  * array is swapped in last, after the commit, so on failure nothing is left
  * in memory. */
-static int channel_install(cib_ctx *ctx, const channel_spec *s, int64_t created_at, int write)
+static int channel_install(cib_ctx *ctx, channel_spec *s, int64_t created_at, int write)
 {
     cib__channel *ch;
     int rc = channel_create(ctx, s, created_at, &ch);
@@ -218,9 +336,9 @@ static int channel_install(cib_ctx *ctx, const channel_spec *s, int64_t created_
     cib__channel **arr = cib__inbox_channels_with(ctx, s->inbox, ch);
     rc = arr ? CIB_OK : cib__nomem(ctx);
     if (!rc && write == WRITE_IN_TX)
-        rc = channel_put(ctx, ch);
+        rc = cib__channel_write(ctx, ch);
     if (!rc && write == WRITE_OWN_TX && !(rc = cib__tx_begin(ctx)))
-        rc = cib__tx_end(ctx, channel_put(ctx, ch));
+        rc = cib__tx_end(ctx, cib__channel_write(ctx, ch));
     if (rc) {
         cib__free(&ctx->mem, arr);
         cib__channel_destroy(ctx, ch);
@@ -230,40 +348,98 @@ static int channel_install(cib_ctx *ctx, const channel_spec *s, int64_t created_
     return CIB_OK;
 }
 
+static int def_read(cib_ctx *ctx, const cib_channel_def *def, cib_channel_def *d, channel_spec *s)
+{
+    cib_channel_def init = CIB_CHANNEL_DEF_INIT;
+    *d = init;
+    s->props = NULL;
+    int rc = cib__def_read(ctx, "def", def, sizeof *d, d);
+    if (!rc)
+        rc = cib__arg_id(ctx, "id", d->id, d->id_len, &s->id);
+    if (!rc)
+        rc = spec_check(ctx, s, d);
+    return rc;
+}
+
 int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
 {
     CIB__ENTER_WRITE(ctx, "cib_channel_add");
-    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    cib_channel_def d;
     channel_spec s;
-    int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
-    if (!rc)
-        rc = cib__arg_id(ctx, "id", d.id, d.id_len, &s.id);
-    if (rc)
-        return rc;
-    s.type = d.type;
-    s.status = d.status;
-    rc = spec_check(ctx, &s, d.inbox, d.inbox_len, d.address, d.address_len, d.sender_name,
-                    d.sender_name_len);
+    int rc = def_read(ctx, def, &d, &s);
     if (!rc)
         rc = spec_available(ctx, &s);
-    if (rc)
+    if (!rc)
+        rc = channel_install(ctx, &s, cib__now(ctx), WRITE_OWN_TX);
+    cib__props_unref(ctx, s.props);
+    return rc;
+}
+
+int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def)
+{
+    CIB__ENTER_WRITE(ctx, "cib_channel_update");
+    cib_channel_def d;
+    channel_spec s;
+    int rc = def_read(ctx, def, &d, &s);
+    cib__channel *ch = rc ? NULL : cib__channel_find(ctx, s.id.p, s.id.n);
+    if (!rc && !ch)
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "channel '%.*s' not found", (int)s.id.n, s.id.p);
+    size_t alen = 0;
+    const char *addr = rc ? NULL : addr_of(&s, &alen);
+    if (!rc && (s.inbox != ch->inbox || s.type != ch->type ||
+                !cib__streq(addr ? addr : "", alen, ch->address ? ch->address : "",
+                            ch->address ? strlen(ch->address) : 0)))
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: a channel's inbox, type and address cannot change");
+    if (!rc)
+        rc = sender_available(ctx, &s, ch);
+    settings t;
+    if (!rc)
+        rc = settings_copy(ctx, &s, &t);
+    if (rc) {
+        cib__props_unref(ctx, s.props);
         return rc;
-    return channel_install(ctx, &s, cib__now(ctx), WRITE_OWN_TX);
+    }
+    cib__channel next = *ch;
+    next.status = s.status;
+    next.sender_name = t.sender;
+    next.company = t.company;
+    next.signature = t.signature;
+    next.sender_display = s.display;
+    next.log_forward_to_original = s.log_forward;
+    next.threading = s.threading;
+    next.props = s.props;
+    rc = cib__tx_begin(ctx);
+    if (rc == CIB_OK)
+        rc = cib__tx_end(ctx, cib__channel_write(ctx, &next));
+    if (rc) {
+        settings_free(ctx, &t);
+        cib__props_unref(ctx, s.props);
+        return rc;
+    }
+    settings_install(ctx, ch, &s, &t);
+    return CIB_OK;
 }
 
 int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
                                  const char *sender_name)
 {
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = id;
+    d.inbox = ib->id;
+    d.inbox_len = ib->id_len;
+    d.type = CIB_CHANNEL_FALLBACK_EMAIL;
+    d.sender_name = sender_name;
     channel_spec s;
-    memset(&s, 0, sizeof s);
     s.id.p = id;
     s.id.n = strlen(id);
-    s.type = CIB_CHANNEL_FALLBACK_EMAIL;
-    s.status = CIB_CHANNEL_ENABLED;
-    int rc = spec_check(ctx, &s, ib->id, ib->id_len, NULL, 0, sender_name, CIB_NTS);
+    int rc = spec_check(ctx, &s, &d);
     if (!rc)
         rc = spec_available(ctx, &s);
-    return rc ? rc : channel_install(ctx, &s, ib->created_at, WRITE_IN_TX);
+    if (!rc)
+        rc = channel_install(ctx, &s, ib->created_at, WRITE_IN_TX);
+    cib__props_unref(ctx, s.props);
+    return rc;
 }
 
 static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__channel **out)
@@ -291,7 +467,7 @@ int cib_channel_set_status(cib_ctx *ctx, const char *id, size_t id_len, int stat
     next.status = status;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, channel_put(ctx, &next));
+        rc = cib__tx_end(ctx, cib__channel_write(ctx, &next));
     if (rc == CIB_OK)
         ch->status = status;
     return rc;
@@ -313,6 +489,12 @@ int cib_channel_get(cib_ctx *ctx, const char *id, size_t id_len, cib_channel_inf
     info.status = ch->status;
     info.sender_name = ch->sender_name;
     info.created_at = ch->created_at;
+    info.sender_display = ch->sender_display;
+    info.company = ch->company;
+    info.signature = ch->signature;
+    info.log_forward_to_original = ch->log_forward_to_original;
+    info.threading = ch->threading;
+    info.n_properties = cib__props_count(ch->props);
     return cib__info_write(ctx, "out", out, &info, sizeof info);
 }
 
@@ -323,8 +505,8 @@ int cib__channel_write_delete(cib_ctx *ctx, const cib__channel *ch)
 
 int cib__channel_load(cib_ctx *ctx, const cib_row *row)
 {
-    cib__str inbox, type, address, status, sender;
-    int64_t created_at;
+    cib__str inbox, type, address, status, sender, display, company, signature, threading;
+    int64_t created_at, log_forward;
     int rc = cib__row_text(ctx, row, "inbox", 0, &inbox);
     if (!rc)
         rc = cib__row_text(ctx, row, "type", 0, &type);
@@ -336,19 +518,57 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
         rc = cib__row_text(ctx, row, "sender_name", 1, &sender);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &created_at);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "sender_display", 1, &display);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "company", 1, &company);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "signature", 1, &signature);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "log_forward_to_original", &log_forward);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "threading", 1, &threading);
     if (rc)
         return rc;
+    /* Rebuild the def the channel was made from and check it like new. */
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = row->key;
+    d.id_len = row->key_len;
+    d.inbox = inbox.p;
+    d.inbox_len = inbox.n;
+    d.type = cib__channel_type_parse(type);
+    d.address = address.p;
+    d.address_len = address.n;
+    d.status = cib__channel_status_parse(status);
+    d.sender_name = sender.p;
+    d.sender_name_len = sender.n;
+    if (display.p)
+        d.sender_display = cib__display_parse(display);
+    d.company = company.p;
+    d.company_len = company.n;
+    d.signature = signature.p;
+    d.signature_len = signature.n;
+    if (cib__channel_is_email(d.type))
+        d.log_forward_to_original = (int)log_forward;
+    if (threading.p)
+        d.threading = cib__threading_parse(threading);
     channel_spec s;
-    s.type = cib__channel_type_parse(type);
-    s.status = cib__channel_status_parse(status);
-    rc = cib__arg_id(ctx, "id", row->key, row->key_len, &s.id);
+    s.props = NULL;
+    rc = cib__arg_id(ctx, "id", d.id, d.id_len, &s.id);
     if (!rc)
-        rc = spec_check(ctx, &s, inbox.p, inbox.n, address.p, address.n, sender.p, sender.n);
+        rc = spec_check(ctx, &s, &d);
+    cib__props *props = NULL;
     if (!rc)
+        rc = cib__props_load(ctx, row, &props);
+    if (!rc) {
+        cib__props_unref(ctx, s.props);
+        s.props = props;
         rc = spec_available(ctx, &s);
-    if (rc)
-        return cib__row_refused(ctx, row, rc);
-    return channel_install(ctx, &s, created_at, WRITE_NONE);
+    }
+    if (!rc)
+        rc = channel_install(ctx, &s, created_at, WRITE_NONE);
+    cib__props_unref(ctx, s.props);
+    return rc ? cib__row_refused(ctx, row, rc) : CIB_OK;
 }
 
 void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
@@ -361,16 +581,28 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
         cib__buf_quote(b, ch->inbox->id, ch->inbox->id_len);
         cib__buf_fmt(b, " type=%s status=%s address=", cib__channel_type_name(ch->type),
                      cib__channel_status_name(ch->status));
-        if (ch->address)
-            cib__buf_quote(b, ch->address, strlen(ch->address));
-        else
-            cib__buf_str(b, "-");
-        cib__buf_str(b, " sender_name=");
-        if (ch->sender_name)
-            cib__buf_quote(b, ch->sender_name, strlen(ch->sender_name));
-        else
-            cib__buf_str(b, "-");
-        cib__buf_fmt(b, " created_at=%lld\n", (long long)ch->created_at);
+        const char *texts[] = {ch->address, ch->sender_name, ch->company, ch->signature};
+        const char *names[] = {"", " sender_name=", " company=", " signature="};
+        for (int i = 0; i < 4; i++) {
+            cib__buf_str(b, names[i]);
+            if (texts[i])
+                cib__buf_quote(b, texts[i], strlen(texts[i]));
+            else
+                cib__buf_str(b, "-");
+        }
+        const char *display = cib__display_name(ch->sender_display);
+        const char *threading = cib__threading_name(ch->threading);
+        cib__buf_fmt(b, " created_at=%lld display=%s forward_to_original=%d threading=%s props=[",
+                     (long long)ch->created_at, display ? display : "-",
+                     ch->log_forward_to_original, threading ? threading : "-");
+        for (size_t i = 0; i < cib__props_count(ch->props); i++) {
+            if (i)
+                cib__buf_str(b, ",");
+            cib__buf_quote(b, ch->props->keys[i], ch->props->key_lens[i]);
+            cib__buf_str(b, "=");
+            cib__buf_quote(b, ch->props->values[i], ch->props->value_lens[i]);
+        }
+        cib__buf_str(b, "]\n");
     }
 }
 

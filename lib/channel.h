@@ -6,6 +6,10 @@
 #include "store.h"
 
 cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len);
+/* 1 for email and fallback email. */
+int cib__channel_is_email(int type);
+/* Write the channel's row (inside a transaction). */
+int cib__channel_write(cib_ctx *ctx, const cib__channel *ch);
 /* The channel linked to this external address of a channel type's namespace
  * (email addresses: lower case), or NULL. */
 cib__channel *cib__channel_find_address(cib_ctx *ctx, int type, const char *addr, size_t len);

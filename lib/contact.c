@@ -1,10 +1,17 @@
-/* contact.c - contacts: add, update, remove, read, find by email; load, dump. */
+/* contact.c - contacts: add, update, remove, read, find by address; the
+ * address index; load and dump. */
 #include "contact.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
 #include "user.h"
+
+/* Learned addresses a contact may have, at most. */
+#define MAX_ADDRS 64
+
+static const char *const kind_words[] = {"email", "visitor", "messenger", "custom"};
 
 typedef struct contact_spec {
     cib__str id;
@@ -12,11 +19,80 @@ typedef struct contact_spec {
     cib__user *owner;
 } contact_spec;
 
-static cib__contact *contact_find(cib_ctx *ctx, const char *id, size_t len)
+cib__contact *cib__contact_find(cib_ctx *ctx, const char *id, size_t len)
 {
     cib__contact *c = NULL;
     CIB_HASH_FIND(ctx->seed, hh, ctx->contacts, id, len, c);
     return c;
+}
+
+static size_t join(char *buf, const char *word, const char *scope, size_t scope_len,
+                   const char *value, size_t len)
+{
+    size_t n = strlen(word);
+    memcpy(buf, word, n);
+    buf[n++] = '\n';
+    if (scope) {
+        memcpy(buf + n, scope, scope_len);
+        n += scope_len;
+        buf[n++] = '\n';
+    }
+    memcpy(buf + n, value, len);
+    n += len;
+    buf[n] = '\0';
+    return n;
+}
+
+size_t cib__address(char *buf, const cib__channel *ch, const char *value, size_t len, int is_email)
+{
+    if (is_email)
+        return join(buf, "email", NULL, 0, value, len);
+    switch (ch->type) {
+    case CIB_CHANNEL_MESSENGER:
+        return join(buf, "messenger", ch->id, ch->id_len, value, len);
+    case CIB_CHANNEL_CUSTOM:
+        return join(buf, "custom", ch->id, ch->id_len, value, len);
+    default:
+        return join(buf, "visitor", NULL, 0, value, len);
+    }
+}
+
+static cib__fp addr_fp(cib_ctx *ctx, const char *addr, size_t len)
+{
+    return cib__fingerprint(ctx->secret, &addr, &len, 1);
+}
+
+static int has_address(const cib__contact *c, const char *addr, size_t len)
+{
+    if (len > 6 && memcmp(addr, "email\n", 6) == 0)
+        return c->email && cib__streq(c->email, strlen(c->email), addr + 6, len - 6);
+    for (size_t i = 0; i < c->n_addrs; i++)
+        if (cib__streq(c->addrs[i], strlen(c->addrs[i]), addr, len))
+            return 1;
+    return 0;
+}
+
+cib__contact *cib__contact_by_address(cib_ctx *ctx, const char *addr, size_t len)
+{
+    void *c = NULL;
+    if (!cib__fptab_find(&ctx->contact_index, addr_fp(ctx, addr, len), &c))
+        return NULL;
+    /* Confirm: a fingerprint is not the address itself. */
+    return has_address(c, addr, len) ? c : NULL;
+}
+
+const char *cib__contact_address_for(const cib__contact *c, const cib__channel *ch)
+{
+    if (ch->type == CIB_CHANNEL_EMAIL || ch->type == CIB_CHANNEL_FALLBACK_EMAIL ||
+        ch->type == CIB_CHANNEL_FORM)
+        return c->email;
+    char prefix[CIB__ID_MAX + 16];
+    size_t n = ch->type == CIB_CHANNEL_CHAT ? join(prefix, "visitor", NULL, 0, "", 0)
+                                            : cib__address(prefix, ch, "", 0, 0);
+    for (size_t i = 0; i < c->n_addrs; i++)
+        if (strncmp(c->addrs[i], prefix, n) == 0)
+            return c->addrs[i] + n;
+    return ch->type == CIB_CHANNEL_CHAT ? c->email : NULL;
 }
 
 static int spec_check(cib_ctx *ctx, contact_spec *s, const char *id, size_t id_len,
@@ -39,7 +115,11 @@ static int spec_check(cib_ctx *ctx, contact_spec *s, const char *id, size_t id_l
 
 static int email_available(cib_ctx *ctx, const cib__email *e, const cib__contact *self)
 {
-    cib__contact *other = e->n ? cib__ref_find(ctx->seed, ctx->contact_emails, e->s, e->n) : NULL;
+    if (!e->n)
+        return CIB_OK;
+    char addr[CIB__EMAIL_MAX + 8];
+    size_t n = join(addr, "email", NULL, 0, e->s, e->n);
+    cib__contact *other = cib__contact_by_address(ctx, addr, n);
     if (other && other != self)
         return cib__fail(ctx, CIB_ECONFLICT, "email '%s' is already the email of contact '%s'",
                          e->s, other->id);
@@ -50,34 +130,41 @@ static void contact_free(cib_ctx *ctx, cib__contact *c)
 {
     if (!c)
         return;
+    for (size_t i = 0; i < c->n_addrs; i++)
+        cib__free(&ctx->mem, c->addrs[i]);
+    cib__free(&ctx->mem, c->addrs);
     cib__free(&ctx->mem, c->id);
     cib__free(&ctx->mem, c->email);
     cib__free(&ctx->mem, c);
 }
 
-/* Create and index a contact. Fallible; on failure nothing changed. */
-static int contact_create(cib_ctx *ctx, const contact_spec *s, int64_t created_at,
+/* Create a contact and add it to the contacts table (not to the address
+ * index). `addrs` are canonical learned addresses. Fallible; on failure
+ * nothing changed. */
+static int contact_create(cib_ctx *ctx, cib__str id, const cib__email *email, cib__user *owner,
+                          const cib__str *addrs, size_t n_addrs, int64_t created_at,
                           cib__contact **out)
 {
     cib__contact *c = cib__calloc(&ctx->mem, 1, sizeof *c);
     if (!c)
         return cib__nomem(ctx);
-    c->id = cib__strndup(&ctx->mem, s->id.p, s->id.n);
-    c->id_len = s->id.n;
-    c->email = s->email.n ? cib__strndup(&ctx->mem, s->email.s, s->email.n) : NULL;
-    c->owner = s->owner;
+    c->id = cib__strndup(&ctx->mem, id.p, id.n);
+    c->id_len = id.n;
+    c->email = email->n ? cib__strndup(&ctx->mem, email->s, email->n) : NULL;
+    c->owner = owner;
     c->created_at = created_at;
-    int ok = 0;
-    if (c->id && (c->email || !s->email.n))
-        CIB_HASH_ADD(&ctx->mem, ctx->seed, hh, ctx->contacts, c->id, c->id_len, c, ok);
-    if (ok && c->email) {
-        c->email_ref =
-            cib__ref_add(&ctx->mem, ctx->seed, &ctx->contact_emails, c->email, s->email.n, c);
-        if (!c->email_ref) {
-            CIB_HASH_DEL(&ctx->mem, hh, ctx->contacts, c);
-            ok = 0;
+    int ok = c->id && (c->email || !email->n);
+    if (ok && n_addrs) {
+        c->addrs = cib__calloc(&ctx->mem, n_addrs, sizeof *c->addrs);
+        ok = c->addrs != NULL;
+        for (size_t i = 0; ok && i < n_addrs; i++) {
+            c->addrs[i] = cib__strndup(&ctx->mem, addrs[i].p, addrs[i].n);
+            ok = c->addrs[i] != NULL;
+            c->n_addrs = i + 1;
         }
     }
+    if (ok)
+        CIB_HASH_ADD(&ctx->mem, ctx->seed, hh, ctx->contacts, c->id, c->id_len, c, ok);
     if (!ok) {
         contact_free(ctx, c);
         return cib__nomem(ctx);
@@ -88,22 +175,81 @@ static int contact_create(cib_ctx *ctx, const contact_spec *s, int64_t created_a
     return CIB_OK;
 }
 
-static void contact_destroy(cib_ctx *ctx, cib__contact *c)
+int cib__contact_reserve(cib_ctx *ctx, size_t n)
+{
+    if (cib__fptab_reserve(&ctx->mem, &ctx->contact_index, n))
+        return cib__nomem(ctx);
+    return CIB_OK;
+}
+
+static void index_email(cib_ctx *ctx, cib__contact *c, int add)
+{
+    char addr[CIB__EMAIL_MAX + 8];
+    size_t n = join(addr, "email", NULL, 0, c->email, strlen(c->email));
+    if (add)
+        cib__fptab_insert(&ctx->contact_index, addr_fp(ctx, addr, n), c);
+    else
+        cib__fptab_remove(&ctx->contact_index, addr_fp(ctx, addr, n));
+}
+
+static void index_all(cib_ctx *ctx, cib__contact *c, int add)
+{
+    if (c->email)
+        index_email(ctx, c, add);
+    for (size_t i = 0; i < c->n_addrs; i++) {
+        cib__fp fp = addr_fp(ctx, c->addrs[i], strlen(c->addrs[i]));
+        if (add)
+            cib__fptab_insert(&ctx->contact_index, fp, c);
+        else
+            cib__fptab_remove(&ctx->contact_index, fp);
+    }
+}
+
+void cib__contact_index(cib_ctx *ctx, cib__contact *c)
+{
+    index_all(ctx, c, 1);
+}
+
+void cib__contact_discard(cib_ctx *ctx, cib__contact *c)
 {
     if (c->owner)
         c->owner->n_owned--;
-    cib__ref_del(&ctx->mem, &ctx->contact_emails, c->email_ref);
     CIB_HASH_DEL(&ctx->mem, hh, ctx->contacts, c);
     contact_free(ctx, c);
 }
 
-static int contact_put(cib_ctx *ctx, const cib__contact *c)
+/* Remove an indexed contact from memory. */
+static void contact_destroy(cib_ctx *ctx, cib__contact *c)
+{
+    index_all(ctx, c, 0);
+    cib__contact_discard(ctx, c);
+}
+
+int cib__contact_create_auto(cib_ctx *ctx, uint64_t number, const char *addr, size_t len,
+                             int64_t now, cib__contact **out)
+{
+    char id[32];
+    int n = snprintf(id, sizeof id, "cib:c%llu", (unsigned long long)number);
+    cib__str sid = {id, (size_t)n};
+    cib__email email = {"", 0};
+    cib__str learned = {addr, len};
+    if (len > 6 && memcmp(addr, "email\n", 6) == 0) {
+        memcpy(email.s, addr + 6, len - 6);
+        email.s[len - 6] = '\0';
+        email.n = len - 6;
+        return contact_create(ctx, sid, &email, NULL, NULL, 0, now, out);
+    }
+    return contact_create(ctx, sid, &email, NULL, &learned, 1, now, out);
+}
+
+int cib__contact_write(cib_ctx *ctx, const cib__contact *c)
 {
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_CONTACT, c->id, c->id_len);
     cib__rowb_text(&b, "email", c->email);
     cib__rowb_text(&b, "owner", c->owner ? c->owner->id : NULL);
     cib__rowb_int(&b, "created_at", c->created_at);
+    cib__rowb_list(&b, "addresses", (const char *const *)c->addrs, NULL, c->n_addrs);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -111,9 +257,13 @@ static int spec_from_def(cib_ctx *ctx, const cib_contact_def *def, contact_spec 
 {
     cib_contact_def d = CIB_CONTACT_DEF_INIT;
     int rc = cib__def_read(ctx, "def", def, sizeof d, &d);
-    if (rc)
-        return rc;
-    return spec_check(ctx, s, d.id, d.id_len, d.email, d.email_len, d.owner, d.owner_len);
+    if (!rc)
+        rc = spec_check(ctx, s, d.id, d.id_len, d.email, d.email_len, d.owner, d.owner_len);
+    if (!rc && s->id.n >= 4 && memcmp(s->id.p, "cib:", 4) == 0)
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: 'id' begins with 'cib:', which is reserved for the "
+                       "contacts cib_ingest() creates");
+    return rc;
 }
 
 int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
@@ -123,19 +273,22 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
         return rc;
-    if (contact_find(ctx, s.id.p, s.id.n))
+    if (cib__contact_find(ctx, s.id.p, s.id.n))
         return cib__fail(ctx, CIB_ECONFLICT, "contact '%.*s' already exists", (int)s.id.n, s.id.p);
-    if ((rc = email_available(ctx, &s.email, NULL)))
+    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__contact_reserve(ctx, 1)))
         return rc;
     cib__contact *c;
-    if ((rc = contact_create(ctx, &s, cib__now(ctx), &c)))
+    if ((rc = contact_create(ctx, s.id, &s.email, s.owner, NULL, 0, cib__now(ctx), &c)))
         return rc;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, contact_put(ctx, c));
-    if (rc)
-        contact_destroy(ctx, c);
-    return rc;
+        rc = cib__tx_end(ctx, cib__contact_write(ctx, c));
+    if (rc) {
+        cib__contact_discard(ctx, c);
+        return rc;
+    }
+    cib__contact_index(ctx, c);
+    return CIB_OK;
 }
 
 int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
@@ -145,31 +298,47 @@ int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
     int rc = spec_from_def(ctx, def, &s);
     if (rc)
         return rc;
-    cib__contact *c = contact_find(ctx, s.id.p, s.id.n);
+    cib__contact *c = cib__contact_find(ctx, s.id.p, s.id.n);
     if (!c)
         return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)s.id.n, s.id.p);
-    if ((rc = email_available(ctx, &s.email, c)))
+    if ((rc = email_available(ctx, &s.email, c)) || (rc = cib__contact_reserve(ctx, 1)))
         return rc;
-    cib__rekey rk;
-    if (cib__rekey_prepare(&ctx->mem, ctx->seed, &ctx->contact_emails, c->email, s.email.s,
-                           s.email.n, c, &rk))
+    int changed = !cib__streq(c->email ? c->email : "", c->email ? strlen(c->email) : 0, s.email.s,
+                              s.email.n);
+    char *email = NULL;
+    if (changed && s.email.n && !(email = cib__strndup(&ctx->mem, s.email.s, s.email.n)))
         return cib__nomem(ctx);
     cib__contact next = *c;
-    next.email = rk.changed ? rk.key : c->email;
+    next.email = changed ? email : c->email;
     next.owner = s.owner;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, contact_put(ctx, &next));
+        rc = cib__tx_end(ctx, cib__contact_write(ctx, &next));
     if (rc) {
-        cib__rekey_abort(&ctx->mem, &ctx->contact_emails, &rk);
+        cib__free(&ctx->mem, email);
         return rc;
     }
-    cib__rekey_finish(&ctx->mem, &ctx->contact_emails, &c->email, &c->email_ref, &rk);
+    if (changed) {
+        if (c->email)
+            index_email(ctx, c, 0);
+        cib__free(&ctx->mem, c->email);
+        c->email = email;
+        if (c->email)
+            index_email(ctx, c, 1);
+    }
     if (c->owner)
         c->owner->n_owned--;
     if ((c->owner = s.owner))
         c->owner->n_owned++;
     return CIB_OK;
+}
+
+static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
+{
+    (void)ctx;
+    (void)row;
+    ++*(size_t *)arg;
+    return 1; /* one is enough */
 }
 
 int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
@@ -179,9 +348,17 @@ int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)
         return rc;
-    cib__contact *c = contact_find(ctx, sid.p, sid.n);
+    cib__contact *c = cib__contact_find(ctx, sid.p, sid.n);
     if (!c)
         return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)sid.n, sid.p);
+    size_t convs = 0;
+    rc =
+        cib__store_find(ctx, CIB_KIND_CONVERSATION, "contact", c->id, c->id_len, count_row, &convs);
+    if (rc && rc != 1)
+        return rc;
+    if (convs)
+        return cib__fail(ctx, CIB_ECONFLICT, "contact '%s' has conversations and cannot be removed",
+                         c->id);
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
         rc = cib__tx_end(ctx, cib__tx_del(ctx, CIB_KIND_CONTACT, c->id, c->id_len));
@@ -208,7 +385,7 @@ int cib_contact_get(cib_ctx *ctx, const char *id, size_t id_len, cib_contact_inf
     int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
     if (rc)
         return rc;
-    cib__contact *c = contact_find(ctx, sid.p, sid.n);
+    cib__contact *c = cib__contact_find(ctx, sid.p, sid.n);
     if (!c)
         return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)sid.n, sid.p);
     return contact_info(ctx, c, out);
@@ -223,7 +400,9 @@ int cib_contact_find_email(cib_ctx *ctx, const char *email, size_t email_len, co
     int rc = cib__arg_email(ctx, "email", email, email_len, 0, &e);
     if (rc)
         return rc;
-    cib__contact *c = cib__ref_find(ctx->seed, ctx->contact_emails, e.s, e.n);
+    char addr[CIB__EMAIL_MAX + 8];
+    size_t n = join(addr, "email", NULL, 0, e.s, e.n);
+    cib__contact *c = cib__contact_by_address(ctx, addr, n);
     if (!c)
         return cib__fail(ctx, CIB_ENOTFOUND, "no contact has email '%s'", e.s);
     *out_id = c->id;
@@ -240,7 +419,7 @@ int cib__contact_write_without_owner(cib_ctx *ctx, const cib__user *u)
             continue;
         cib__contact next = *c;
         next.owner = NULL;
-        int rc = contact_put(ctx, &next);
+        int rc = cib__contact_write(ctx, &next);
         if (rc)
             return rc;
     }
@@ -260,27 +439,63 @@ void cib__contact_drop_owner(cib_ctx *ctx, const cib__user *u)
     }
 }
 
+/* A stored learned address: one of the forms in contact.h, not email. */
+static int address_ok(const char *a, size_t n)
+{
+    const char *nl = memchr(a, '\n', n);
+    if (!nl)
+        return 0;
+    size_t w = (size_t)(nl - a), rest = n - w - 1;
+    for (size_t k = 1; k < sizeof kind_words / sizeof kind_words[0]; k++) {
+        if (!cib__streq(a, w, kind_words[k], strlen(kind_words[k])))
+            continue;
+        const char *nl2 = memchr(nl + 1, '\n', rest);
+        if (k == 1)
+            return rest > 0 && !nl2;
+        return nl2 && nl2 > nl + 1 && nl2 < a + n - 1 && !memchr(nl2 + 1, '\n', a + n - nl2 - 1);
+    }
+    return 0;
+}
+
 int cib__contact_load(cib_ctx *ctx, const cib_row *row)
 {
     cib__str email, owner;
     int64_t created_at;
+    const cib_field *addrs;
     int rc = cib__row_text(ctx, row, "email", 1, &email);
     if (!rc)
         rc = cib__row_text(ctx, row, "owner", 1, &owner);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &created_at);
+    if (!rc)
+        rc = cib__row_list(ctx, row, "addresses", &addrs);
     if (rc)
         return rc;
     contact_spec s;
+    cib__str learned[MAX_ADDRS];
     rc = spec_check(ctx, &s, row->key, row->key_len, email.p, email.n, owner.p, owner.n);
-    if (!rc && contact_find(ctx, s.id.p, s.id.n))
+    if (!rc && cib__contact_find(ctx, s.id.p, s.id.n))
         rc = cib__fail(ctx, CIB_ECONFLICT, "the id is stored twice");
     if (!rc)
         rc = email_available(ctx, &s.email, NULL);
+    if (!rc && addrs->n_items > MAX_ADDRS)
+        rc = cib__fail(ctx, CIB_EINVAL, "more than %d addresses", MAX_ADDRS);
+    for (size_t i = 0; !rc && i < addrs->n_items; i++) {
+        learned[i].p = addrs->items[i];
+        learned[i].n = addrs->item_lens ? addrs->item_lens[i] : strlen(addrs->items[i]);
+        if (!address_ok(learned[i].p, learned[i].n) ||
+            cib__contact_by_address(ctx, learned[i].p, learned[i].n))
+            rc = cib__fail(ctx, CIB_EINVAL, "address %zu is malformed or another contact's", i);
+    }
     if (rc)
         return cib__row_refused(ctx, row, rc);
     cib__contact *c;
-    return contact_create(ctx, &s, created_at, &c);
+    if ((rc = cib__contact_reserve(ctx, addrs->n_items + 1)) ||
+        (rc =
+             contact_create(ctx, s.id, &s.email, s.owner, learned, addrs->n_items, created_at, &c)))
+        return rc;
+    cib__contact_index(ctx, c);
+    return CIB_OK;
 }
 
 void cib__contact_dump(cib_ctx *ctx, cib__buf *b)
@@ -299,7 +514,13 @@ void cib__contact_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_quote(b, c->owner->id, c->owner->id_len);
         else
             cib__buf_str(b, "-");
-        cib__buf_fmt(b, " created_at=%lld\n", (long long)c->created_at);
+        cib__buf_fmt(b, " created_at=%lld addresses=[", (long long)c->created_at);
+        for (size_t i = 0; i < c->n_addrs; i++) {
+            if (i)
+                cib__buf_str(b, ",");
+            cib__buf_quote(b, c->addrs[i], strlen(c->addrs[i]));
+        }
+        cib__buf_str(b, "]\n");
     }
 }
 
@@ -307,6 +528,7 @@ void cib__contact_free_all(cib_ctx *ctx)
 {
     cib__contact *c, *tmp;
     HASH_ITER (hh, ctx->contacts, c, tmp) {
-        contact_destroy(ctx, c);
+        cib__contact_discard(ctx, c);
     }
+    cib__fptab_free(&ctx->mem, &ctx->contact_index);
 }

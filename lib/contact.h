@@ -1,9 +1,42 @@
-/* contact.h - contacts: the people who write in. */
+/* contact.h - contacts: the people who write in, and their addresses. */
 #ifndef CIB_CONTACT_H
 #define CIB_CONTACT_H
 
 #include "mem.h"
 #include "store.h"
+
+/*
+ * Addresses in canonical form, unambiguous because ids hold no newline:
+ *   "email\n<lower-case address>"
+ *   "visitor\n<key>"                  chat visitors without an email
+ *   "messenger\n<channel id>\n<id>"   scoped to the Messenger page
+ *   "custom\n<channel id>\n<id>"      scoped to the custom channel
+ * An address is at most CIB__ADDR_MAX bytes.
+ */
+#define CIB__ADDR_MAX (2 * CIB__ID_MAX + 16)
+
+/* The canonical address of `value` as a sender on channel ch (value already
+ * checked; emails already lower case). Returns its length. */
+size_t cib__address(char *buf, const cib__channel *ch, const char *value, size_t len, int is_email);
+
+cib__contact *cib__contact_find(cib_ctx *ctx, const char *id, size_t len);
+/* The contact with this canonical address, or NULL. */
+cib__contact *cib__contact_by_address(cib_ctx *ctx, const char *addr, size_t len);
+/* The contact's address to reply to on channel ch (R-CHAN-11), or NULL. */
+const char *cib__contact_address_for(const cib__contact *c, const cib__channel *ch);
+
+/* Ingest: a new contact "cib:c<number>" with one address, in the contacts
+ * table but not yet in the address index. Fallible; on failure nothing. */
+int cib__contact_create_auto(cib_ctx *ctx, uint64_t number, const char *addr, size_t len,
+                             int64_t now, cib__contact **out);
+/* Undo cib__contact_create_auto(). */
+void cib__contact_discard(cib_ctx *ctx, cib__contact *c);
+/* Write the contact's row (inside a transaction). */
+int cib__contact_write(cib_ctx *ctx, const cib__contact *c);
+/* Make room for n more addresses in the index (before a commit). */
+int cib__contact_reserve(cib_ctx *ctx, size_t n);
+/* Index every address of c (after the commit; after a reserve). */
+void cib__contact_index(cib_ctx *ctx, cib__contact *c);
 
 /* Removing user u: write every contact u owns without an owner (inside a
  * transaction), then, after the commit, clear the owner in memory. */

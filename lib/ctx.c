@@ -98,6 +98,21 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     ctx->clock_user_data = o.clock ? o.clock_user_data : NULL;
     ctx->on_event = o.on_event;
     ctx->event_user_data = o.event_user_data;
+    ctx->dedup_window = o.dedup_window_ms ? o.dedup_window_ms : 7LL * 24 * 3600 * 1000;
+    if (o.sender) {
+        ctx->sender = *o.sender;
+        ctx->has_sender = 1;
+    }
+    if (o.dedup_window_ms < 0 || (o.sender && o.sender->version != CIB_SENDER_VERSION)) {
+        cib__free(&mem, ctx);
+        return new_failed(opts,
+                          "invalid argument: 'opts->dedup_window_ms' is negative, or "
+                          "'opts->sender' is not CIB_SENDER_VERSION",
+                          CIB_EINVAL);
+    }
+    cib__fptab_init(&ctx->contact_index, 1);
+    cib__fptab_init(&ctx->threads, 1);
+    cib__fptab_init(&ctx->dedup.set, 0);
     if (o.store) {
         ctx->store = *o.store;
     } else {

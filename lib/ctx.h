@@ -4,6 +4,7 @@
 
 #include "convinbox.h"
 #include "convinbox/store.h"
+#include "dedup.h"
 #include "mem.h"
 #include "model.h"
 
@@ -36,10 +37,20 @@ struct cib_ctx {
     cib__pipeline *pipelines;
     cib__inbox *inboxes;
     cib__channel *channels;
+    cib__conv *convs;         /* open conversations, by id */
     cib__ref *user_emails;    /* lower-case email -> cib__user */
-    cib__ref *contact_emails; /* lower-case email -> cib__contact */
     cib__ref *channel_addrs;  /* "<namespace>:<address>" -> cib__channel */
+    cib__fptab contact_index; /* fingerprint of an address -> cib__contact */
+    cib__fptab threads;       /* fingerprint of (channel, thread) -> cib__conv */
+    cib__dedup dedup;         /* delivered message ids (R-CONV-3) */
     cib__inbox *default_inbox;
+
+    uint64_t secret;   /* the account's fingerprint seed, stored */
+    uint64_t next_id;  /* the next conversation, message or contact number */
+    uint64_t id_limit; /* ids below it are reserved in the store */
+    int64_t dedup_window;
+    cib_sender sender;
+    int has_sender;
 
     char errmsg[512];
     char cbmsg[256]; /* set by a callback through cib_set_callback_error() */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "channel.h"
+#include "conversation.h"
 #include "error.h"
 #include "team.h"
 #include "user.h"
@@ -181,6 +182,8 @@ static int inbox_create(cib_ctx *ctx, cib__str id, cib__str name, int is_default
     ib->name_len = name.n;
     ib->is_default = is_default;
     ib->created_at = created_at;
+    cib__tree_init(&ib->open, CIB__CONV_TREE(in_inbox));
+    cib__tree_init(&ib->unassigned, CIB__CONV_TREE(in_queue));
     int ok = 0;
     if (ib->id && ib->name)
         CIB_HASH_ADD_INORDER(&ctx->mem, ctx->seed, hh, ctx->inboxes, ib->id, ib->id_len, ib,
@@ -313,12 +316,17 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
                          ib->id);
     if ((rc = cib__tx_begin(ctx)))
         return rc;
+    cib__fplist dedup;
+    rc = cib__conv_write_delete_inbox(ctx, ib, &dedup);
     for (size_t i = 0; i < ib->n_channels && !rc; i++)
         rc = cib__channel_write_delete(ctx, ib->channels[i]);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_INBOX, ib->id, ib->id_len);
-    if ((rc = cib__tx_end(ctx, rc)))
+    if ((rc = cib__tx_end(ctx, rc))) {
+        cib__free(&ctx->mem, dedup.v);
         return rc;
+    }
+    cib__conv_drop_inbox(ctx, ib, &dedup);
     for (size_t i = 0; i < ib->n_channels; i++)
         cib__channel_destroy(ctx, ib->channels[i]);
     inbox_destroy(ctx, ib);

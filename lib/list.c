@@ -1,7 +1,10 @@
 /* list.c - reading the lists inside objects (members, stages, access, channels). */
 #include <string.h>
 
+#include "channel.h"
+#include "contact.h"
 #include "error.h"
+#include "props.h"
 #include "inbox.h"
 #include "pipeline.h"
 #include "team.h"
@@ -32,6 +35,24 @@ static int list_find(cib_ctx *ctx, int list, const char *owner, size_t owner_len
         *count = p->n_stages;
         if (i < *count)
             *item = p->stages[i];
+        return CIB_OK;
+    }
+    case CIB_LIST_CHANNEL_PROPERTIES: {
+        cib__channel *ch = cib__channel_find(ctx, id.p, id.n);
+        if (!ch)
+            break;
+        *count = 2 * cib__props_count(ch->props);
+        if (i < *count)
+            *item = i % 2 ? ch->props->values[i / 2] : ch->props->keys[i / 2];
+        return CIB_OK;
+    }
+    case CIB_LIST_CONTACT_ADDRESSES: {
+        cib__contact *c = cib__contact_find(ctx, id.p, id.n);
+        if (!c)
+            break;
+        *count = c->n_addrs;
+        if (i < *count)
+            *item = c->addrs[i];
         return CIB_OK;
     }
     case CIB_LIST_INBOX_USERS:

@@ -155,11 +155,17 @@ void cib__buf_quote(cib__buf *b, const char *s, size_t n)
     cib__buf_add(b, "\"", 1);
     size_t start = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"' || s[i] == '\\') {
-            cib__buf_add(b, s + start, i - start);
-            cib__buf_add(b, "\\", 1);
-            start = i;
-        }
+        const char *esc = s[i] == '"'    ? "\\\""
+                          : s[i] == '\\' ? "\\\\"
+                          : s[i] == '\n' ? "\\n"
+                          : s[i] == '\t' ? "\\t"
+                          : s[i] == '\r' ? "\\r"
+                                         : NULL;
+        if (!esc)
+            continue;
+        cib__buf_add(b, s + start, i - start);
+        cib__buf_str(b, esc);
+        start = i + 1;
     }
     cib__buf_add(b, s + start, n - start);
     cib__buf_add(b, "\"", 1);

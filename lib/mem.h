@@ -38,7 +38,7 @@ void cib__buf_fmt(cib__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-/* Append s[0..n) in double quotes, escaping '"' and '\\'. */
+/* Append s[0..n) in double quotes, escaping '"', '\\', newline, tab and CR. */
 void cib__buf_quote(cib__buf *b, const char *s, size_t n);
 void cib__buf_free(cib__buf *b);
 

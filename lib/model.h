@@ -2,9 +2,11 @@
  * model.h - the account's working set in memory.
  *
  * Every object is owned by its primary table in the context (keyed by the
- * host's id) and points at the objects it refers to. Strings are owned,
- * NUL-terminated copies. Secondary keys that can change (emails, external
- * addresses) live in cib__ref tables.
+ * host's id, or by the library's id for conversations) and points at the
+ * objects it refers to. Strings are owned, NUL-terminated copies. Secondary
+ * keys that can change (emails, external addresses) live in cib__ref tables
+ * or, where there can be millions (contact addresses, threads), in
+ * fingerprint tables.
  */
 #ifndef CIB_MODEL_H
 #define CIB_MODEL_H
@@ -12,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fptab.h"
 #include "hash.h"
+#include "tree.h"
 
 typedef struct cib__user cib__user;
 typedef struct cib__team cib__team;
@@ -20,6 +24,16 @@ typedef struct cib__contact cib__contact;
 typedef struct cib__pipeline cib__pipeline;
 typedef struct cib__inbox cib__inbox;
 typedef struct cib__channel cib__channel;
+typedef struct cib__conv cib__conv;
+
+/* An immutable set of key=value properties, shared by reference count: a
+ * channel's defaults are shared by the conversations it creates. */
+typedef struct cib__props {
+    unsigned refs;
+    size_t n;
+    char **keys, **values;
+    size_t *key_lens, *value_lens;
+} cib__props;
 
 struct cib__user {
     UT_hash_handle hh; /* ctx->users */
@@ -31,9 +45,10 @@ struct cib__user {
     int seat;            /* enum cib_seat */
     int role;            /* enum cib_role */
     int64_t created_at;
-    size_t n_owned; /* contacts whose owner this user is */
-    unsigned mark;  /* scratch: duplicate detection in lists, always 0
-                       between calls */
+    size_t n_owned;     /* contacts whose owner this user is */
+    cib__tree assigned; /* open conversations assigned to this user */
+    unsigned mark;      /* scratch: duplicate detection in lists, always 0
+                           between calls */
 };
 
 struct cib__team {
@@ -49,9 +64,11 @@ struct cib__contact {
     UT_hash_handle hh; /* ctx->contacts */
     char *id;
     size_t id_len;
-    char *email;         /* lower case, or NULL */
-    cib__ref *email_ref; /* in ctx->contact_emails, or NULL */
-    cib__user *owner;    /* or NULL */
+    char *email;  /* lower case, or NULL; in ctx->contact_index */
+    char **addrs; /* learned addresses ("v\nKEY", "m\nCHANNEL\nID",
+                     "c\nCHANNEL\nID"), also in ctx->contact_index */
+    size_t n_addrs;
+    cib__user *owner; /* or NULL */
     int64_t created_at;
 };
 
@@ -79,6 +96,8 @@ struct cib__inbox {
     cib__channel **channels; /* ordered by (created_at, id) */
     size_t n_channels;
     int64_t created_at;
+    cib__tree open;       /* its open conversations, by id */
+    cib__tree unassigned; /* those of them without an assignee */
 };
 
 struct cib__channel {
@@ -92,6 +111,34 @@ struct cib__channel {
     cib__ref *addr_ref; /* in ctx->channel_addrs, or NULL */
     char *sender_name;  /* fallback email only */
     int64_t created_at;
+    int sender_display; /* email types; else 0 */
+    char *company;      /* email types; else NULL */
+    char *signature;    /* or NULL */
+    int log_forward_to_original;
+    int threading;     /* custom channels; else 0 */
+    cib__props *props; /* default conversation properties, never NULL */
+};
+
+/*
+ * An open conversation: what decisions and views need, and no more. Closed
+ * conversations and every message body live only in the store.
+ */
+struct cib__conv {
+    UT_hash_handle hh; /* ctx->convs, keyed by id */
+    uint64_t id;
+    cib__channel *channel; /* its inbox is channel->inbox */
+    cib__contact *contact;
+    cib__user *assignee; /* or NULL */
+    cib__props *props;
+    cib__fp thread; /* {0, 0}: none; else in ctx->threads */
+    int64_t created_at;
+    int64_t last_inbound_at;
+    int64_t first_reply_at; /* 0: none */
+    uint32_t n_messages;
+    uint8_t reason;            /* enum cib_reason */
+    uint8_t window_extra_used; /* Messenger: the one reply after 24 hours */
+    cib__tnode in_inbox;       /* inbox->open */
+    cib__tnode in_queue;       /* inbox->unassigned or assignee->assigned */
 };
 
 #endif

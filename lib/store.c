@@ -127,6 +127,78 @@ int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg)
     return rc ? store_failed(ctx, "scan", rc) : CIB_OK;
 }
 
+struct find_state {
+    cib_ctx *ctx;
+    int kind;
+    const char *field;
+    const char *value;
+    size_t len;
+    cib__row_fn fn;
+    void *arg;
+    int cb_rc;
+};
+
+static const cib_field *row_field(const cib_row *r, const char *name);
+
+static int find_cb(void *data, const cib_row *row)
+{
+    struct find_state *st = data;
+    if (!row || row->kind != st->kind)
+        return st->cb_rc = cib__fail(st->ctx, CIB_ESTORAGE,
+                                     "storage.find passed a row of another kind, or none");
+    const cib_field *f = row_field(row, st->field);
+    if (!f || f->type != CIB_FIELD_TEXT || !cib__streq(f->text, f->len, st->value, st->len))
+        return 0; /* a scanned row that does not match */
+    st->cb_rc = st->fn(st->ctx, row, st->arg);
+    return st->cb_rc;
+}
+
+int cib__store_find(cib_ctx *ctx, int kind, const char *field, const char *value, size_t len,
+                    cib__row_fn fn, void *arg)
+{
+    struct find_state st = {ctx, kind, field, value, len, fn, arg, CIB_OK};
+    int rc = ctx->store.find
+                 ? ctx->store.find(ctx->store.user_data, kind, field, value, len, find_cb, &st)
+                 : ctx->store.scan(ctx->store.user_data, kind, find_cb, &st);
+    if (st.cb_rc)
+        return st.cb_rc;
+    return rc ? store_failed(ctx, ctx->store.find ? "find" : "scan", rc) : CIB_OK;
+}
+
+struct get_state {
+    cib_ctx *ctx;
+    int kind;
+    cib__row_fn fn;
+    void *arg;
+    int cb_rc, seen;
+};
+
+static int get_cb(void *data, const cib_row *row)
+{
+    struct get_state *st = data;
+    if (!row || row->kind != st->kind || st->seen++)
+        return st->cb_rc = cib__fail(st->ctx, CIB_ESTORAGE,
+                                     "storage.get passed a wrong row, or more than one");
+    st->cb_rc = st->fn(st->ctx, row, st->arg);
+    return st->cb_rc;
+}
+
+int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib__row_fn fn,
+                   void *arg)
+{
+    if (!ctx->store.get)
+        return cib__fail(ctx, CIB_ESTORAGE, "the store has no get method");
+    struct get_state st = {ctx, kind, fn, arg, CIB_OK, 0};
+    int rc = ctx->store.get(ctx->store.user_data, kind, key, key_len, get_cb, &st);
+    if (st.cb_rc)
+        return st.cb_rc;
+    if (rc == CIB_ENOTFOUND && !st.seen)
+        return CIB_ENOTFOUND;
+    if (!rc && !st.seen)
+        return cib__fail(ctx, CIB_ESTORAGE, "storage.get returned 0 without a row");
+    return rc ? store_failed(ctx, "get", rc) : CIB_OK;
+}
+
 static const cib_field *row_field(const cib_row *r, const char *name)
 {
     for (size_t i = 0; i < r->n_fields; i++)
@@ -170,6 +242,15 @@ int cib__row_int(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out)
     return CIB_OK;
 }
 
+int cib__row_int_or_null(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out)
+{
+    const cib_field *f = row_field(r, name);
+    *out = 0;
+    if (f && f->type == CIB_FIELD_NULL)
+        return CIB_OK;
+    return cib__row_int(ctx, r, name, out);
+}
+
 int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out)
 {
     const cib_field *f = row_field(r, name);
@@ -195,6 +276,13 @@ static const char *const role_names[] = {NULL, "member", "admin", "super_admin"}
 static const char *const type_names[] = {NULL,        "email",  "chat",          "form",
                                          "messenger", "custom", "fallback_email"};
 static const char *const status_names[] = {NULL, "enabled", "disabled"};
+static const char *const reason_names[] = {"none",     "rule",   "owner",
+                                           "fallback", "manual", "reassigned_offline"};
+static const char *const message_kind_names[] = {NULL, "inbound", "reply", "comment"};
+static const char *const attachment_names[] = {NULL,    "audio", "voice", "sticker",
+                                               "image", "video", "file"};
+static const char *const display_names[] = {NULL, "agent_and_company", "company"};
+static const char *const threading_names[] = {NULL, "key", "new"};
 
 #define NAME_OF(table, v)                                                                          \
     ((v) > 0 && (size_t)(v) < sizeof(table) / sizeof(table[0]) ? table[(v)] : NULL)
@@ -208,6 +296,60 @@ static int parse(const char *const *table, size_t n, cib__str s)
 }
 
 #define PARSE(table, s) parse(table, sizeof(table) / sizeof(table[0]), s)
+
+const char *cib__reason_name(int v)
+{
+    return v >= 0 && (size_t)v < sizeof reason_names / sizeof reason_names[0] ? reason_names[v]
+                                                                              : NULL;
+}
+
+int cib__reason_parse(cib__str s)
+{
+    for (size_t i = 0; i < sizeof reason_names / sizeof reason_names[0]; i++)
+        if (cib__streq(reason_names[i], strlen(reason_names[i]), s.p, s.n))
+            return (int)i;
+    return -1;
+}
+
+const char *cib__message_kind_name(int v)
+{
+    return NAME_OF(message_kind_names, v);
+}
+
+const char *cib__attachment_kind_name(int v)
+{
+    return NAME_OF(attachment_names, v);
+}
+
+const char *cib__display_name(int v)
+{
+    return NAME_OF(display_names, v);
+}
+
+const char *cib__threading_name(int v)
+{
+    return NAME_OF(threading_names, v);
+}
+
+int cib__message_kind_parse(cib__str s)
+{
+    return PARSE(message_kind_names, s);
+}
+
+int cib__attachment_kind_parse(cib__str s)
+{
+    return PARSE(attachment_names, s);
+}
+
+int cib__display_parse(cib__str s)
+{
+    return PARSE(display_names, s);
+}
+
+int cib__threading_parse(cib__str s)
+{
+    return PARSE(threading_names, s);
+}
 
 const char *cib__seat_name(int v)
 {
@@ -244,7 +386,8 @@ int cib__channel_status_parse(cib__str s)
 
 const char *cib_kind_name(int kind)
 {
-    static const char *const names[] = {NULL,      "account",  "user",  "team",
-                                        "contact", "pipeline", "inbox", "channel"};
+    static const char *const names[] = {NULL,           "account",  "user",  "team",
+                                        "contact",      "pipeline", "inbox", "channel",
+                                        "conversation", "message",  "dedup", "thread"};
     return NAME_OF(names, kind);
 }

@@ -38,9 +38,19 @@ typedef int (*cib__row_fn)(cib_ctx *ctx, const cib_row *row, void *arg);
  * non-zero return of fn stops the scan and is returned as it is. */
 int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg);
 
+/* Rows of a kind whose TEXT field equals value: through the store's find
+ * method, or a scan with a filter. fn as for cib__store_scan(). */
+int cib__store_find(cib_ctx *ctx, int kind, const char *field, const char *value, size_t len,
+                    cib__row_fn fn, void *arg);
+/* The row of kind/key through fn; CIB_ENOTFOUND (no message set) if none. */
+int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib__row_fn fn,
+                   void *arg);
+
 /* Field accessors; a missing field or a wrong type is CIB_ESTORAGE. */
 int cib__row_text(cib_ctx *ctx, const cib_row *r, const char *name, int optional, cib__str *out);
 int cib__row_int(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out);
+/* An INT field that may be NULL (read as 0). */
+int cib__row_int_or_null(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out);
 int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out);
 /* Turn a failure to accept a stored row into CIB_ESTORAGE naming the row. */
 int cib__row_refused(cib_ctx *ctx, const cib_row *r, int rc);
@@ -50,10 +60,20 @@ const char *cib__seat_name(int seat);
 const char *cib__role_name(int role);
 const char *cib__channel_type_name(int type);
 const char *cib__channel_status_name(int status);
+const char *cib__reason_name(int reason);
+const char *cib__message_kind_name(int kind);
+const char *cib__attachment_kind_name(int kind);
+const char *cib__display_name(int display);
+const char *cib__threading_name(int threading);
 /* Parse a stored name; 0 if unknown. */
 int cib__seat_parse(cib__str s);
 int cib__role_parse(cib__str s);
 int cib__channel_type_parse(cib__str s);
 int cib__channel_status_parse(cib__str s);
+int cib__reason_parse(cib__str s); /* -1 if unknown (0 is "none") */
+int cib__message_kind_parse(cib__str s);
+int cib__attachment_kind_parse(cib__str s);
+int cib__display_parse(cib__str s);
+int cib__threading_parse(cib__str s);
 
 #endif

@@ -69,7 +69,7 @@ int cib__check_text(cib_ctx *ctx, const char *arg, long index, const char *p, si
     }
     if (n == CIB_NTS)
         n = strnlen(p, max + 1);
-    if (n == 0)
+    if (n == 0 && !(flags & CIB__TEXT_EMPTY_OK))
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is empty", name);
     if (n > max)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is longer than %zu bytes", name,

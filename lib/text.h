@@ -13,8 +13,9 @@ typedef struct cib__str {
 } cib__str;
 
 enum {
-    CIB__TEXT_OPTIONAL = 1, /* NULL is allowed and gives {NULL, 0} */
-    CIB__TEXT_MULTILINE = 2 /* tab, CR and LF are allowed (message bodies) */
+    CIB__TEXT_OPTIONAL = 1,  /* NULL is allowed and gives {NULL, 0} */
+    CIB__TEXT_MULTILINE = 2, /* tab, CR and LF are allowed (message bodies) */
+    CIB__TEXT_EMPTY_OK = 4   /* an empty string is allowed */
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include "channel.h"
 #include "contact.h"
+#include "conversation.h"
 #include "error.h"
 #include "inbox.h"
 #include "team.h"
@@ -82,6 +83,7 @@ static cib__user *user_new(cib_ctx *ctx, const user_spec *s, int64_t created_at)
     u->seat = s->seat;
     u->role = s->role;
     u->created_at = created_at;
+    cib__tree_init(&u->assigned, CIB__CONV_TREE(in_queue));
     if (!u->id || !u->name || (s->email.n && !u->email)) {
         user_free(ctx, u);
         return NULL;
@@ -226,9 +228,12 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
     if (!rc)
         rc = cib__contact_write_without_owner(ctx, u);
     if (!rc)
+        rc = cib__conv_write_without_user(ctx, u);
+    if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_USER, u->id, u->id_len);
     if ((rc = cib__tx_end(ctx, rc)))
         return rc;
+    cib__conv_drop_user(ctx, u);
     cib__team_drop_user(ctx, u);
     cib__inbox_drop(ctx, u, NULL);
     cib__contact_drop_owner(ctx, u);

@@ -161,7 +161,7 @@ static void test_address_rules(void **state)
     d.inbox = "sales";
     d.type = CIB_CHANNEL_CHAT;
     d.sender_name = "Acme";
-    expect_status(e, cib_channel_add(e->ctx, &d), CIB_EINVAL, "only for fallback email");
+    expect_status(e, cib_channel_add(e->ctx, &d), CIB_EINVAL, "'sender_name' does not apply");
     d.sender_name = NULL;
     d.status = 3;
     expect_status(e, cib_channel_add(e->ctx, &d), CIB_EINVAL, "'status' is 3");

@@ -328,13 +328,14 @@ static void test_open_refuses_bad_stores_R_HOST_1(void **state)
     expect_open_fails(&s, "no account row");
 
     /* A newer format. */
-    cib_field acc[] = {int_field("format", 2), int_field("created_at", 1)};
-    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 2);
+    cib_field acc[] = {int_field("format", 2), int_field("created_at", 1), int_field("next_id", 1),
+                       int_field("secret", 42)};
+    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 4);
     expect_open_fails(&s, "format 2");
 
     /* Format 1, but no default inbox. */
     acc[0] = int_field("format", 1);
-    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 2);
+    raw_put(&s, CIB_KIND_ACCOUNT, "account", acc, 4);
     expect_open_fails(&s, "no default inbox");
 
     /* A user with an unknown seat. */

@@ -41,12 +41,15 @@ extern "C" {
  * only ever added; an adapter must store fields it does not know and hand
  * them back (or refuse the row with an error).
  *
- * ACCOUNT   key "account": format (INT, 1), created_at (INT)
+ * ACCOUNT   key "account": format (INT, 1), created_at (INT), next_id (INT:
+ *           library ids below it may be in use), secret (INT: the seed of
+ *           the account's fingerprints; keep it private)
  * USER      key user id: name (TEXT), email (TEXT|NULL), seat (TEXT paid|free),
  *           role (TEXT member|admin|super_admin), created_at (INT)
  * TEAM      key team id: members (LIST of user ids)
  * CONTACT   key contact id: email (TEXT|NULL), owner (TEXT user id|NULL),
- *           created_at (INT)
+ *           created_at (INT), addresses (LIST of learned addresses such as
+ *           "visitor\nKEY" or "messenger\nCHANNEL\nID")
  * PIPELINE  key pipeline id: stages (LIST)
  * INBOX     key inbox id: name (TEXT), is_default (INT 0|1),
  *           access (TEXT everyone|specific), access_users (LIST),
@@ -54,7 +57,25 @@ extern "C" {
  * CHANNEL   key channel id: inbox (TEXT), type (TEXT email|chat|form|
  *           messenger|custom|fallback_email), address (TEXT|NULL),
  *           status (TEXT enabled|disabled), sender_name (TEXT|NULL),
- *           created_at (INT)
+ *           created_at (INT), sender_display (TEXT agent_and_company|company
+ *           |NULL), company (TEXT|NULL), signature (TEXT|NULL),
+ *           log_forward_to_original (INT), threading (TEXT key|new|NULL),
+ *           property_keys (LIST), property_values (LIST)
+ * CONVERSATION  key decimal id: inbox, channel, contact (TEXT), assignee
+ *           (TEXT|NULL), reason (TEXT none|rule|owner|fallback|manual|
+ *           reassigned_offline), status (TEXT open|closed), created_at,
+ *           last_inbound_at (INT), first_reply_at, closed_at (INT|NULL),
+ *           n_messages, window_extra_used (INT), thread (TEXT: the key of
+ *           its THREAD row|NULL), property_keys, property_values (LIST)
+ * MESSAGE   key decimal id: conversation (TEXT decimal id), inbox, channel,
+ *           kind (TEXT inbound|reply|comment), author (TEXT user id|NULL),
+ *           contact (TEXT|NULL), msg_id (TEXT: the host's id|NULL), text
+ *           (TEXT, may be empty), created_at (INT), forwarded_by (TEXT|NULL),
+ *           cc (LIST), attachments (LIST of "KIND:BYTES:NAME")
+ * DEDUP     key: 32 hex digits: inbox, channel, msg_id (TEXT), message,
+ *           conversation (TEXT decimal ids), expires_at (INT)
+ * THREAD    key: 32 hex digits: inbox, channel, thread (TEXT: the host's
+ *           thread key), conversation (TEXT decimal id)
  */
 enum cib_kind {
     CIB_KIND_ACCOUNT = 1,
@@ -63,10 +84,14 @@ enum cib_kind {
     CIB_KIND_CONTACT = 4,
     CIB_KIND_PIPELINE = 5,
     CIB_KIND_INBOX = 6,
-    CIB_KIND_CHANNEL = 7
+    CIB_KIND_CHANNEL = 7,
+    CIB_KIND_CONVERSATION = 8,
+    CIB_KIND_MESSAGE = 9,
+    CIB_KIND_DEDUP = 10,
+    CIB_KIND_THREAD = 11
 };
 /* One more than the largest kind of this version. */
-#define CIB_KIND_END 8
+#define CIB_KIND_END 12
 
 /* The kind's lower-case name ("user", ...), usable as a table name; NULL for
  * an unknown kind. Static string. */
@@ -121,10 +146,17 @@ struct cib_store {
     int (*scan)(void *user_data, int kind, cib_row_fn fn, void *cb_data);
     /* Release the store. May be NULL. */
     void (*close)(void *user_data);
+    /* Optional (NULL: the library scans and filters): call fn for every row
+     * of a kind whose TEXT field `field` equals value[0..len), in any order.
+     * The library asks for: CONVERSATION by inbox, contact and status;
+     * MESSAGE by conversation and inbox; DEDUP and THREAD by inbox. A
+     * database answers from an index on those columns. */
+    int (*find)(void *user_data, int kind, const char *field, const char *value, size_t len,
+                cib_row_fn fn, void *cb_data);
 };
 #define CIB_STORE_INIT                                                                             \
     {                                                                                              \
-        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL                    \
+        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL              \
     }
 
 /*

@@ -329,32 +329,38 @@ void tenv_expect_status(tenv *e, int rc, int status, const char *needle, const c
                  needle);
 }
 
-static void bad_strings(tenv *e, const char *argname, tenv_strcall call, void *arg, int optional)
+void expect_bad_text(tenv *e, const char *argname, tenv_strcall call, void *arg, size_t max,
+                     int flags)
 {
-    static char longer[4098];
-    memset(longer, 'a', sizeof longer - 1);
-    longer[sizeof longer - 1] = '\0';
+    char *longer = malloc(max + 2);
+    assert_non_null(longer);
+    memset(longer, 'a', max + 1);
+    longer[max + 1] = '\0';
     const struct {
         const char *s;
         size_t n;
         const char *what;
+        int skip; /* flags under which this string is valid */
     } bad[] = {
-        {NULL, CIB_NTS, "is NULL"},
-        {"", CIB_NTS, "is empty"},
-        {"abc", 0, "is empty"},
-        {longer, CIB_NTS, "is longer than"},
-        {longer, 256, "is longer than"},
-        {"ab\0cd", 5, "NUL byte"},
-        {"a\xff", 2, "not valid UTF-8"},
-        {"\xc3", 1, "not valid UTF-8"},
-        {"\xed\xa0\x80", 3, "not valid UTF-8"},
-        {"a\x01z", 3, "control character"},
-        {"a\nz", 3, "control character"},
+        {NULL, CIB_NTS, "is NULL", BAD_OPTIONAL},
+        {"", CIB_NTS, "is empty", 0},
+        {"abc", 0, "is empty", 0},
+        {longer, CIB_NTS, "is longer than", 0},
+        {longer, max + 1, "is longer than", 0},
+        {"ab\0cd", 5, "NUL byte", 0},
+        {"a\xff", 2, "not valid UTF-8", 0},
+        {"\xc3", 1, "not valid UTF-8", 0},
+        {"\xed\xa0\x80", 3, "not valid UTF-8", 0},
+        {"a\x01z", 3, "control character", 0},
+        {"a\nz", 3, "control character", BAD_MULTILINE},
+        {"a\x1bz", 3, "control character", 0},
     };
     char *before = tenv_snapshot(e);
     char quoted[128];
     snprintf(quoted, sizeof quoted, "'%s", argname);
-    for (size_t i = optional ? 1 : 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (bad[i].skip & flags)
+            continue;
         int rc = call(e->ctx, bad[i].s, bad[i].n, arg);
         if (rc != CIB_EINVAL || !strstr(cib_errmsg(e->ctx), quoted) ||
             !strstr(cib_errmsg(e->ctx), bad[i].what))
@@ -363,16 +369,17 @@ static void bad_strings(tenv *e, const char *argname, tenv_strcall call, void *a
         expect_unchanged(e, before);
     }
     free(before);
+    free(longer);
 }
 
 void expect_bad_strings(tenv *e, const char *argname, tenv_strcall call, void *arg)
 {
-    bad_strings(e, argname, call, arg, 0);
+    expect_bad_text(e, argname, call, arg, 255, 0);
 }
 
 void expect_bad_optional_strings(tenv *e, const char *argname, tenv_strcall call, void *arg)
 {
-    bad_strings(e, argname, call, arg, 1);
+    expect_bad_text(e, argname, call, arg, 255, BAD_OPTIONAL);
 }
 
 /* ---- shorthands ---- */

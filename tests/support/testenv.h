@@ -98,6 +98,14 @@ void expect_bad_strings(tenv *e, const char *argname, tenv_strcall call, void *a
 /* The same for an optional argument, where NULL means "none" and is valid. */
 void expect_bad_optional_strings(tenv *e, const char *argname, tenv_strcall call, void *arg);
 
+enum {
+    BAD_OPTIONAL = 1, /* NULL is valid */
+    BAD_MULTILINE = 2 /* tab, CR and LF are valid (message text) */
+};
+/* The general form: `max` is the argument's length limit. */
+void expect_bad_text(tenv *e, const char *argname, tenv_strcall call, void *arg, size_t max,
+                     int flags);
+
 /* Assert that rc is `status` and the message contains `needle`. */
 #define expect_status(e, rc, status, needle)                                                       \
     tenv_expect_status((e), (rc), (status), (needle), __FILE__, __LINE__)

@@ -1,0 +1,323 @@
+/* action.c - what agents do to conversations: reply, comment, assign, close,
+ * reopen (R-CONV-4), each checked against the inbox's access (R-ACCESS-*). */
+#include <string.h>
+
+#include "account.h"
+#include "channel.h"
+#include "contact.h"
+#include "conversation.h"
+#include "error.h"
+#include "inbox.h"
+#include "message.h"
+#include "outbound.h"
+#include "user.h"
+
+/* Messenger's window (R-CHAN-8): 24 hours after the contact's last message. */
+#define WINDOW_MS (24LL * 3600 * 1000)
+
+/* The conversation an action is about: open (in memory) or read from the
+ * store (detached, freed by target_release). */
+typedef struct target {
+    cib__conv *cv;
+    int open;
+    int64_t closed_at;
+} target;
+
+static void target_release(cib_ctx *ctx, target *t)
+{
+    if (t->cv && !t->open)
+        cib__conv_free(ctx, t->cv);
+    t->cv = NULL;
+}
+
+/* Find the acting user and the conversation, and check that the user may do
+ * `action` (a conversation the user may not view is "not found"). */
+static int begin_action(cib_ctx *ctx, const char *user, size_t user_len, uint64_t id, int action,
+                        cib__user **u, target *t)
+{
+    cib__str su;
+    t->cv = NULL;
+    int rc = cib__arg_id(ctx, "user", user, user_len, &su);
+    if (rc)
+        return rc;
+    if (!(*u = cib__user_find(ctx, su.p, su.n)))
+        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)su.n, su.p);
+    t->open = 1;
+    t->closed_at = 0;
+    if (!(t->cv = cib__conv_find(ctx, id))) {
+        int status;
+        rc = id ? cib__conv_read(ctx, id, &t->cv, &status, &t->closed_at) : CIB_ENOTFOUND;
+        if (rc == CIB_ENOTFOUND)
+            return cib__fail(ctx, CIB_ENOTFOUND, "conversation %llu not found",
+                             (unsigned long long)id);
+        if (rc)
+            return rc;
+        t->open = status == CIB_STATUS_OPEN; /* cannot be: open ones are in memory */
+    }
+    const cib__inbox *ib = t->cv->channel->inbox;
+    if (!cib__inbox_may(ib, *u, CIB_ACTION_VIEW)) {
+        target_release(ctx, t);
+        return cib__fail(ctx, CIB_ENOTFOUND, "conversation %llu not found", (unsigned long long)id);
+    }
+    if (!cib__inbox_may(ib, *u, action)) {
+        target_release(ctx, t);
+        return cib__fail(ctx, CIB_EFORBIDDEN, "user '%s' may not %s in inbox '%s'", (*u)->id,
+                         action == CIB_ACTION_REPLY     ? "reply"
+                         : action == CIB_ACTION_COMMENT ? "comment"
+                         : action == CIB_ACTION_ASSIGN  ? "assign conversations"
+                         : action == CIB_ACTION_CLOSE   ? "close or reopen conversations"
+                                                        : "reassign conversations",
+                         ib->id);
+    }
+    return CIB_OK;
+}
+
+static void emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user *u, uint64_t message,
+                 int kind)
+{
+    cib_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.conversation = cv->id;
+    ev.message = message;
+    ev.inbox = cv->channel->inbox->id;
+    ev.channel = cv->channel->id;
+    ev.contact = cv->contact->id;
+    ev.user = u ? u->id : NULL;
+    ev.reason = type == CIB_EVENT_ASSIGNED ? cv->reason : 0;
+    ev.message_kind = kind;
+    cib__emit(ctx, &ev);
+}
+
+/* After a commit that reopened a detached conversation, or updated an open
+ * one: make memory match `next`. */
+static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
+{
+    cib__conv *cv = t->cv;
+    cv->n_messages = next->n_messages;
+    cv->first_reply_at = next->first_reply_at;
+    cv->window_extra_used = next->window_extra_used;
+    if (reopened) {
+        cib__conv_link(ctx, cv);
+        t->open = 1;
+    }
+}
+
+/* Write a message and the conversation's new state; for a reply, deliver it
+ * first. Reopens a closed conversation when `reopen`. */
+static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__channel *ch,
+                       const char *to, cib__str text, int extra_used, uint64_t *out)
+{
+    int64_t now = cib__now(ctx);
+    int reopen = kind == CIB_MESSAGE_REPLY && !t->open;
+    cib__conv next = *t->cv;
+    next.n_messages++;
+    if (kind == CIB_MESSAGE_REPLY && !next.first_reply_at)
+        next.first_reply_at = now;
+    next.window_extra_used = (uint8_t)extra_used;
+    int rc = reopen ? cib__conv_reserve(ctx, t->cv) : CIB_OK;
+    if (rc)
+        return rc;
+    cib__ids_mark ids = cib__ids_save(ctx);
+    uint64_t id = 0;
+    rc = cib__tx_begin(ctx);
+    if (!rc) {
+        rc = cib__ids_take(ctx, 1, &id);
+        if (!rc)
+            rc = cib__conv_write(
+                ctx, &next, t->open || reopen ? CIB_STATUS_OPEN : CIB_STATUS_CLOSED, t->closed_at);
+        cib__msg m;
+        memset(&m, 0, sizeof m);
+        m.id = id;
+        m.conv = t->cv;
+        m.kind = kind;
+        m.channel = ch;
+        m.author = u;
+        m.text = text;
+        m.created_at = now;
+        if (!rc)
+            rc = cib__message_write(ctx, &m);
+        if (!rc && kind == CIB_MESSAGE_REPLY)
+            rc = cib__outbound_send(ctx, ch, t->cv, u, to, id, text);
+        rc = cib__tx_end(ctx, rc);
+    }
+    if (rc) {
+        cib__ids_restore(ctx, ids);
+        if (reopen)
+            cib__conv_unreserve(ctx, t->cv);
+        return rc;
+    }
+    apply(ctx, t, &next, reopen);
+    if (reopen)
+        emit(ctx, CIB_EVENT_REOPENED, t->cv, u, 0, 0);
+    emit(ctx, CIB_EVENT_MESSAGE_ADDED, t->cv, u, id, kind);
+    if (out)
+        *out = id;
+    return CIB_OK;
+}
+
+static int check_body(cib_ctx *ctx, const char *text, size_t len, cib__str *out)
+{
+    return cib__check_text(ctx, "text", -1, text, len, ctx->lim.max_text_len, CIB__TEXT_MULTILINE,
+                           out);
+}
+
+int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+              const char *text, size_t text_len, const char *channel, size_t channel_len,
+              uint64_t *out_message)
+{
+    CIB__ENTER_WRITE(ctx, "cib_reply");
+    cib__str body, sch;
+    int rc = check_body(ctx, text, text_len, &body);
+    if (!rc)
+        rc = cib__check_text(ctx, "channel", -1, channel, channel_len, ctx->lim.max_id_len,
+                             CIB__TEXT_OPTIONAL, &sch);
+    cib__user *u;
+    target t;
+    if (!rc)
+        rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_REPLY, &u, &t);
+    if (rc)
+        return rc;
+    cib__channel *ch = t.cv->channel;
+    if (sch.p && !(ch = cib__channel_find(ctx, sch.p, sch.n)))
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "channel '%.*s' not found", (int)sch.n, sch.p);
+    else if (ch->inbox != t.cv->channel->inbox)
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: channel '%s' is not in the conversation's inbox", ch->id);
+    else if (ch->status == CIB_CHANNEL_DISABLED) /* R-CHAN-3 */
+        rc = cib__fail(ctx, CIB_EDISABLED, "channel '%s' is disabled: nothing can be sent", ch->id);
+    if (!rc)
+        rc = cib__outbound_ready(ctx, ch);
+    /* R-CHAN-11: the contact needs an address on the reply's channel. */
+    const char *to = rc ? NULL : cib__contact_address_for(t.cv->contact, ch);
+    if (!rc && !to)
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: contact '%s' has no address on channel '%s'",
+                       t.cv->contact->id, ch->id);
+    /* R-CHAN-8: 24 hours after the contact's last message, one more. */
+    int extra = t.cv->window_extra_used;
+    if (!rc && ch->type == CIB_CHANNEL_MESSENGER &&
+        cib__now(ctx) - t.cv->last_inbound_at > WINDOW_MS) {
+        if (extra)
+            rc = cib__fail(ctx, CIB_EWINDOW,
+                           "the Messenger window of conversation %llu is closed: the contact "
+                           "last wrote more than 24 hours ago and the one extra message is sent",
+                           (unsigned long long)conversation);
+        extra = 1;
+    }
+    if (!rc)
+        rc = add_message(ctx, &t, u, CIB_MESSAGE_REPLY, ch, to, body, extra, out_message);
+    target_release(ctx, &t);
+    return rc;
+}
+
+int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+                const char *text, size_t text_len, uint64_t *out_message)
+{
+    CIB__ENTER_WRITE(ctx, "cib_comment");
+    cib__str body;
+    int rc = check_body(ctx, text, text_len, &body);
+    cib__user *u;
+    target t;
+    if (!rc)
+        rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_COMMENT, &u, &t);
+    if (rc)
+        return rc;
+    rc = add_message(ctx, &t, u, CIB_MESSAGE_COMMENT, t.cv->channel, NULL, body,
+                     t.cv->window_extra_used, out_message);
+    target_release(ctx, &t);
+    return rc;
+}
+
+/* Write an open conversation's new state, or its closing. */
+static int write_state(cib_ctx *ctx, const cib__conv *next, int status, int64_t closed_at)
+{
+    int rc = cib__tx_begin(ctx);
+    if (!rc)
+        rc = cib__tx_end(ctx, cib__conv_write(ctx, next, status, closed_at));
+    return rc;
+}
+
+int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
+               const char *to, size_t to_len)
+{
+    CIB__ENTER_WRITE(ctx, "cib_assign");
+    cib__str sto;
+    int rc =
+        cib__check_text(ctx, "to", -1, to, to_len, ctx->lim.max_id_len, CIB__TEXT_OPTIONAL, &sto);
+    cib__user *target_user = NULL;
+    if (!rc && sto.p && !(target_user = cib__user_find(ctx, sto.p, sto.n)))
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sto.n, sto.p);
+    /* Which right: taking an unassigned conversation, or changing one. */
+    cib__conv *open = rc ? NULL : cib__conv_find(ctx, conversation);
+    int action = open && !open->assignee ? CIB_ACTION_ASSIGN : CIB_ACTION_REASSIGN;
+    cib__user *u;
+    target t;
+    if (!rc)
+        rc = begin_action(ctx, user, user_len, conversation, action, &u, &t);
+    if (rc)
+        return rc;
+    const cib__inbox *ib = t.cv->channel->inbox;
+    if (!t.open)
+        rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is closed",
+                       (unsigned long long)conversation);
+    else if (target_user && !cib__inbox_may(ib, target_user, CIB_ACTION_REPLY))
+        rc = cib__fail(ctx, CIB_EFORBIDDEN, "user '%s' may not act in inbox '%s'", target_user->id,
+                       ib->id);
+    if (rc || t.cv->assignee == target_user) {
+        target_release(ctx, &t);
+        return rc;
+    }
+    int reason = target_user ? CIB_REASON_MANUAL : CIB_REASON_NONE;
+    cib__conv next = *t.cv;
+    next.assignee = target_user;
+    next.reason = (uint8_t)reason;
+    if ((rc = write_state(ctx, &next, CIB_STATUS_OPEN, 0)))
+        return rc;
+    cib__conv_set_assignee(ctx, t.cv, target_user, reason);
+    emit(ctx, CIB_EVENT_ASSIGNED, t.cv, target_user, 0, 0);
+    return CIB_OK;
+}
+
+int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation)
+{
+    CIB__ENTER_WRITE(ctx, "cib_close");
+    cib__user *u;
+    target t;
+    int rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_CLOSE, &u, &t);
+    if (rc)
+        return rc;
+    if (!t.open) {
+        target_release(ctx, &t);
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already closed",
+                         (unsigned long long)conversation);
+    }
+    if ((rc = write_state(ctx, t.cv, CIB_STATUS_CLOSED, cib__now(ctx))))
+        return rc;
+    emit(ctx, CIB_EVENT_CLOSED, t.cv, u, 0, 0);
+    cib__conv_evict(ctx, t.cv);
+    return CIB_OK;
+}
+
+int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation)
+{
+    CIB__ENTER_WRITE(ctx, "cib_reopen");
+    cib__user *u;
+    target t;
+    int rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_CLOSE, &u, &t);
+    if (rc)
+        return rc;
+    if (t.open)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already open",
+                         (unsigned long long)conversation);
+    rc = cib__conv_reserve(ctx, t.cv);
+    if (!rc && (rc = write_state(ctx, t.cv, CIB_STATUS_OPEN, 0)))
+        cib__conv_unreserve(ctx, t.cv);
+    if (rc) {
+        target_release(ctx, &t);
+        return rc;
+    }
+    cib__conv_link(ctx, t.cv);
+    emit(ctx, CIB_EVENT_REOPENED, t.cv, u, 0, 0);
+    return CIB_OK;
+}

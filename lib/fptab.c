@@ -1,0 +1,216 @@
+/* fptab.c - fingerprint tables (see fptab.h). */
+#include "fptab.h"
+
+#include <string.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+#include "convinbox.h"
+
+cib__fp cib__fingerprint(uint64_t seed, const char *const *parts, const size_t *lens, size_t n)
+{
+    /* Each part is preceded by its length, so ["ab","c"] != ["a","bc"]. Short
+     * keys (nearly all) are joined on the stack and hashed in one call. */
+    unsigned char buf[512];
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += sizeof(uint64_t) + lens[i];
+    XXH128_hash_t h;
+    if (total <= sizeof buf) {
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t len = lens[i];
+            memcpy(buf + at, &len, sizeof len);
+            memcpy(buf + at + sizeof len, parts[i], lens[i]);
+            at += sizeof len + lens[i];
+        }
+        h = XXH3_128bits_withSeed(buf, total, seed);
+    } else {
+        XXH3_state_t st;
+        XXH3_INITSTATE(&st); /* required before a seeded reset on the stack */
+        XXH3_128bits_reset_withSeed(&st, seed);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t len = lens[i];
+            XXH3_128bits_update(&st, &len, sizeof len);
+            XXH3_128bits_update(&st, parts[i], lens[i]);
+        }
+        h = XXH3_128bits_digest(&st);
+    }
+    cib__fp fp = {h.low64, h.high64};
+    if (!fp.lo && !fp.hi)
+        fp.lo = 1;
+    return fp;
+}
+
+void cib__fptab_init(cib__fptab *t, int with_value)
+{
+    t->slots = NULL;
+    t->cap = t->count = 0;
+    t->stride = with_value ? sizeof(cib__fp) + sizeof(void *) : sizeof(cib__fp);
+}
+
+void cib__fptab_free(const cib__mem *m, cib__fptab *t)
+{
+    cib__free(m, t->slots);
+    t->slots = NULL;
+    t->cap = t->count = 0;
+}
+
+static unsigned char *slot(const cib__fptab *t, size_t i)
+{
+    return t->slots + i * t->stride;
+}
+
+static cib__fp slot_fp(const unsigned char *s)
+{
+    cib__fp fp;
+    memcpy(&fp, s, sizeof fp);
+    return fp;
+}
+
+static int fp_empty(cib__fp fp)
+{
+    return !fp.lo && !fp.hi;
+}
+
+static int fp_eq(cib__fp a, cib__fp b)
+{
+    return a.lo == b.lo && a.hi == b.hi;
+}
+
+/* The slot holding fp, or the free slot where it would go. */
+static size_t probe(const cib__fptab *t, cib__fp fp)
+{
+    size_t mask = t->cap - 1, i = (size_t)fp.lo & mask;
+    for (;;) {
+        cib__fp cur = slot_fp(slot(t, i));
+        if (fp_empty(cur) || fp_eq(cur, fp))
+            return i;
+        i = (i + 1) & mask;
+    }
+}
+
+static void put_slot(cib__fptab *t, size_t i, cib__fp fp, void *value)
+{
+    unsigned char *s = slot(t, i);
+    memcpy(s, &fp, sizeof fp);
+    if (t->stride > sizeof fp)
+        memcpy(s + sizeof fp, &value, sizeof value);
+}
+
+int cib__fptab_reserve(const cib__mem *m, cib__fptab *t, size_t extra)
+{
+    if (extra > SIZE_MAX / 4 - t->count)
+        return CIB_ENOMEM;
+    size_t need = t->count + extra;
+    if (need <= t->cap / 2)
+        return CIB_OK;
+    size_t cap = t->cap ? t->cap : 16;
+    while (need > cap / 2) {
+        if (cap > SIZE_MAX / 2 / t->stride)
+            return CIB_ENOMEM;
+        cap *= 2;
+    }
+    unsigned char *slots = cib__calloc(m, cap, t->stride);
+    if (!slots)
+        return CIB_ENOMEM;
+    cib__fptab old = *t;
+    t->slots = slots;
+    t->cap = cap;
+    for (size_t i = 0; i < old.cap; i++) {
+        unsigned char *s = slot(&old, i);
+        cib__fp fp = slot_fp(s);
+        if (fp_empty(fp))
+            continue;
+        unsigned char *d = slot(t, probe(t, fp));
+        memcpy(d, s, t->stride);
+    }
+    cib__free(m, old.slots);
+    return CIB_OK;
+}
+
+void cib__fptab_insert(cib__fptab *t, cib__fp fp, void *value)
+{
+    size_t i = probe(t, fp);
+    if (fp_empty(slot_fp(slot(t, i))))
+        t->count++;
+    put_slot(t, i, fp, value);
+}
+
+int cib__fptab_find(const cib__fptab *t, cib__fp fp, void **value)
+{
+    if (!t->cap)
+        return 0;
+    const unsigned char *s = slot(t, probe(t, fp));
+    if (fp_empty(slot_fp(s)))
+        return 0;
+    if (value && t->stride > sizeof fp)
+        memcpy(value, s + sizeof fp, sizeof *value);
+    return 1;
+}
+
+void cib__fptab_set(cib__fptab *t, cib__fp fp, void *value)
+{
+    if (cib__fptab_find(t, fp, NULL))
+        put_slot(t, probe(t, fp), fp, value);
+}
+
+void cib__fptab_remove(cib__fptab *t, cib__fp fp)
+{
+    if (!t->cap)
+        return;
+    size_t mask = t->cap - 1, i = probe(t, fp);
+    if (fp_empty(slot_fp(slot(t, i))))
+        return;
+    /* Backward-shift deletion: move later entries of the run into the gap
+     * when their home slot does not lie cyclically in (gap, j]. */
+    size_t j = i;
+    for (;;) {
+        memset(slot(t, i), 0, t->stride);
+        for (;;) {
+            j = (j + 1) & mask;
+            cib__fp cur = slot_fp(slot(t, j));
+            if (fp_empty(cur)) {
+                t->count--;
+                return;
+            }
+            size_t home = (size_t)cur.lo & mask;
+            int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            if (!stays)
+                break;
+        }
+        memcpy(slot(t, i), slot(t, j), t->stride);
+        i = j;
+    }
+}
+
+void cib__fp_hex(cib__fp fp, char *buf)
+{
+    static const char digits[] = "0123456789abcdef";
+    uint64_t parts[2] = {fp.hi, fp.lo};
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < 16; i++)
+            buf[p * 16 + i] = digits[(parts[p] >> (60 - 4 * i)) & 15];
+    buf[32] = '\0';
+}
+
+int cib__fp_parse(const char *s, size_t n, cib__fp *out)
+{
+    if (n != 32)
+        return -1;
+    uint64_t parts[2] = {0, 0};
+    for (size_t i = 0; i < 32; i++) {
+        char c = s[i];
+        unsigned v;
+        if (c >= '0' && c <= '9')
+            v = (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f')
+            v = (unsigned)(c - 'a' + 10);
+        else
+            return -1;
+        parts[i / 16] = parts[i / 16] << 4 | v;
+    }
+    out->hi = parts[0];
+    out->lo = parts[1];
+    return fp_empty(*out) ? -1 : 0;
+}

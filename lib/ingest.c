@@ -1,0 +1,419 @@
+/*
+ * ingest.c - accepting an inbound message.
+ *
+ * cib_ingest() reads top to bottom: check the message and its channel, look
+ * for a duplicate, find the contact, find or open the conversation, then
+ * write everything in one transaction, apply it to memory and report. Each
+ * step's logic lives in its module; this file only orders the steps and
+ * undoes the memory side when the transaction fails.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "account.h"
+#include "channel.h"
+#include "contact.h"
+#include "conversation.h"
+#include "dedup.h"
+#include "error.h"
+#include "message.h"
+#include "props.h"
+
+/* Attachments and CC addresses per message, at most. */
+#define MAX_LIST 100
+
+/* A checked inbound message. */
+typedef struct inbound {
+    cib__channel *ch;
+    cib__str msg_id, thread, text, fwd;
+    cib__email from_email; /* when the sender is an email address */
+    cib__str from;         /* otherwise */
+    cib__str cc[MAX_LIST];
+    size_t n_cc;
+    cib_attachment atts[MAX_LIST];
+    size_t n_atts;
+} inbound;
+
+/* What the message will do, and what to undo if the transaction fails. */
+typedef struct plan {
+    char addr[CIB__ADDR_MAX + 1]; /* the contact's address, canonical */
+    size_t addr_len;
+    cib__contact *contact;
+    int contact_new;
+    enum { JOIN, REOPEN, NEW } how;
+    cib__conv *conv; /* JOIN: the open conversation; else a new object */
+    cib__conv next;  /* JOIN: its state after the message */
+    cib__fp dedup;
+    int dedup_known;
+    size_t expired;
+    uint64_t message;
+    cib__ids_mark ids;
+} plan;
+
+/* ---- checking ---- */
+
+static int check_email_list(cib_ctx *ctx, const cib_inbound *m, inbound *in)
+{
+    if (m->n_cc > MAX_LIST)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'cc' has %zu addresses; at most %d",
+                         m->n_cc, MAX_LIST);
+    if (m->n_cc && !m->cc)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'cc' is NULL but n_cc is %zu",
+                         m->n_cc);
+    for (size_t i = 0; i < m->n_cc; i++) {
+        cib__email e;
+        char arg[16];
+        snprintf(arg, sizeof arg, "cc[%zu]", i);
+        int rc = cib__arg_email(ctx, arg, m->cc[i], m->cc_lens ? m->cc_lens[i] : CIB_NTS, 0, &e);
+        if (rc)
+            return rc;
+        in->cc[i].p = m->cc[i];
+        in->cc[i].n = e.n;
+    }
+    in->n_cc = m->n_cc;
+    return CIB_OK;
+}
+
+static int check_attachments(cib_ctx *ctx, const cib_inbound *m, inbound *in)
+{
+    if (m->n_attachments > MAX_LIST)
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: 'attachments' has %zu items; at most %d",
+                         m->n_attachments, MAX_LIST);
+    if (m->n_attachments && !m->attachments)
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: 'attachments' is NULL but n_attachments is %zu",
+                         m->n_attachments);
+    /* Elements are the caller's sizeof(cib_attachment): read the stride
+     * from the first. */
+    size_t stride = m->n_attachments ? m->attachments[0].size : 0;
+    for (size_t i = 0; i < m->n_attachments; i++) {
+        const void *p = (const char *)m->attachments + i * stride;
+        cib_attachment a = CIB_ATTACHMENT_INIT;
+        char arg[24];
+        snprintf(arg, sizeof arg, "attachments[%zu]", i);
+        int rc = cib__def_read(ctx, arg, p, sizeof a, &a);
+        if (!rc && a.size != stride)
+            rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' has another size", arg);
+        if (!rc && !cib__attachment_kind_name(a.kind))
+            rc = cib__fail(ctx, CIB_EINVAL,
+                           "invalid argument: '%s' has kind %d, not a cib_attachment_kind", arg,
+                           a.kind);
+        cib__str name;
+        if (!rc)
+            rc = cib__check_text(ctx, "attachment name", (long)i, a.name, a.name_len,
+                                 ctx->lim.max_name_len, CIB__TEXT_OPTIONAL, &name);
+        if (rc)
+            return rc;
+        a.name = name.p;
+        a.name_len = name.n;
+        in->atts[i] = a;
+    }
+    in->n_atts = m->n_attachments;
+    return CIB_OK;
+}
+
+/* Check every field; then the channel must exist and be enabled (R-CHAN-3). */
+static int check(cib_ctx *ctx, const cib_inbound *msg, inbound *in)
+{
+    cib_inbound m = CIB_INBOUND_INIT;
+    cib__str chan;
+    int rc = cib__def_read(ctx, "msg", msg, sizeof m, &m);
+    if (!rc)
+        rc = cib__arg_id(ctx, "channel", m.channel, m.channel_len, &chan);
+    if (!rc)
+        rc = cib__arg_id(ctx, "msg_id", m.msg_id, m.msg_id_len, &in->msg_id);
+    if (!rc)
+        rc = cib__check_text(ctx, "thread", -1, m.thread, m.thread_len, ctx->lim.max_id_len,
+                             CIB__TEXT_OPTIONAL, &in->thread);
+    if (!rc)
+        rc = cib__check_text(ctx, "text", -1, m.text ? m.text : "", m.text ? m.text_len : 0,
+                             ctx->lim.max_text_len, CIB__TEXT_MULTILINE | CIB__TEXT_EMPTY_OK,
+                             &in->text);
+    if (!rc)
+        rc = check_attachments(ctx, &m, in);
+    if (rc)
+        return rc;
+    if (!(in->ch = cib__channel_find(ctx, chan.p, chan.n)))
+        return cib__fail(ctx, CIB_ENOTFOUND, "channel '%.*s' not found", (int)chan.n, chan.p);
+    int email = cib__channel_is_email(in->ch->type) || in->ch->type == CIB_CHANNEL_FORM;
+    in->from_email.n = 0;
+    in->from.p = NULL;
+    in->from.n = 0;
+    if (email || (in->ch->type == CIB_CHANNEL_CHAT && m.from &&
+                  memchr(m.from, '@', m.from_len == CIB_NTS ? strlen(m.from) : m.from_len)))
+        rc = cib__arg_email(ctx, "from", m.from, m.from_len, 0, &in->from_email);
+    else
+        rc = cib__arg_id(ctx, "from", m.from, m.from_len, &in->from);
+    cib__email fwd = {"", 0};
+    in->fwd.p = NULL;
+    in->fwd.n = 0;
+    in->n_cc = 0;
+    if (!rc && !cib__channel_is_email(in->ch->type) && (m.forwarded_by || m.n_cc))
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: 'forwarded_by' and 'cc' are for email channels only");
+    if (!rc)
+        rc = cib__arg_email(ctx, "forwarded_by", m.forwarded_by, m.forwarded_by_len, 1, &fwd);
+    if (!rc && fwd.n) {
+        in->fwd.p = m.forwarded_by;
+        in->fwd.n = fwd.n;
+    }
+    if (!rc)
+        rc = check_email_list(ctx, &m, in);
+    if (!rc && in->ch->status == CIB_CHANNEL_DISABLED)
+        rc = cib__fail(ctx, CIB_EDISABLED,
+                       "channel '%s' is disabled: the message is not shown and not logged",
+                       in->ch->id);
+    return rc;
+}
+
+/* ---- planning ---- */
+
+/* R-CONV-1, R-CHAN-6: the contact is the sender, or the forwarder of a
+ * forwarded email when the channel logs against forwarders. */
+static void find_contact(cib_ctx *ctx, const inbound *in, plan *p)
+{
+    if (in->fwd.p && !in->ch->log_forward_to_original) {
+        cib__email e;
+        cib__ascii_lower(e.s, in->fwd.p, in->fwd.n);
+        p->addr_len = cib__address(p->addr, in->ch, e.s, in->fwd.n, 1);
+    } else if (in->from_email.n) {
+        p->addr_len = cib__address(p->addr, in->ch, in->from_email.s, in->from_email.n, 1);
+    } else {
+        p->addr_len = cib__address(p->addr, in->ch, in->from.p, in->from.n, 0);
+    }
+    p->contact = cib__contact_by_address(ctx, p->addr, p->addr_len);
+    p->contact_new = p->contact == NULL;
+}
+
+/* The THREAD row of a closed conversation: its id, if the row is this
+ * channel's and thread's. */
+struct thread_row {
+    const inbound *in;
+    uint64_t conversation;
+};
+
+static int read_thread(cib_ctx *ctx, const cib_row *row, void *arg)
+{
+    struct thread_row *t = arg;
+    cib__str channel, thread, conv;
+    int rc = cib__row_text(ctx, row, "channel", 0, &channel);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "thread", 0, &thread);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "conversation", 0, &conv);
+    if (rc)
+        return rc;
+    if (cib__streq(channel.p, channel.n, t->in->ch->id, t->in->ch->id_len) &&
+        cib__streq(thread.p, thread.n, t->in->thread.p, t->in->thread.n) &&
+        cib__id_parse(conv.p, conv.n, &t->conversation))
+        return cib__fail(ctx, CIB_ESTORAGE, "store holds a thread row with a malformed id");
+    return CIB_OK;
+}
+
+/* R-CONV-2, R-CHAN-9: join the thread's open conversation, reopen its closed
+ * one, or open a new one. */
+static int find_conversation(cib_ctx *ctx, const inbound *in, plan *p, cib__fp *thread)
+{
+    *thread = (cib__fp){0, 0};
+    p->how = NEW;
+    int threaded = in->thread.p &&
+                   !(in->ch->type == CIB_CHANNEL_CUSTOM && in->ch->threading == CIB_THREADING_NEW);
+    if (!threaded)
+        return CIB_OK;
+    *thread = cib__thread_fp(ctx, in->ch, in->thread.p, in->thread.n);
+    if ((p->conv = cib__conv_by_thread(ctx, *thread))) {
+        p->how = JOIN;
+        return CIB_OK;
+    }
+    char hex[33];
+    cib__fp_hex(*thread, hex);
+    struct thread_row t = {in, 0};
+    int rc = cib__store_get(ctx, CIB_KIND_THREAD, hex, 32, read_thread, &t);
+    if (rc == CIB_ENOTFOUND || (!rc && !t.conversation))
+        return CIB_OK;
+    if (rc)
+        return rc;
+    int status;
+    int64_t closed_at;
+    if ((rc = cib__conv_read(ctx, t.conversation, &p->conv, &status, &closed_at)))
+        return rc == CIB_ENOTFOUND
+                   ? cib__fail(ctx, CIB_ESTORAGE, "store holds a thread of a missing conversation")
+                   : rc;
+    p->how = REOPEN;
+    return CIB_OK;
+}
+
+/* ---- writing ---- */
+
+static int write_thread(cib_ctx *ctx, const inbound *in, const cib__conv *cv)
+{
+    char hex[33], key[21];
+    cib__fp_hex(cv->thread, hex);
+    size_t n = cib__id_key(cv->id, key);
+    cib__rowb b;
+    cib__rowb_init(&b, CIB_KIND_THREAD, hex, 32);
+    cib__rowb_textn(&b, "inbox", in->ch->inbox->id, in->ch->inbox->id_len);
+    cib__rowb_textn(&b, "channel", in->ch->id, in->ch->id_len);
+    cib__rowb_textn(&b, "thread", in->thread.p, in->thread.n);
+    cib__rowb_textn(&b, "conversation", key, n);
+    return cib__tx_put(ctx, &b.row);
+}
+
+/* Inside the transaction: ids, new objects (reserved in memory), rows. */
+static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64_t now)
+{
+    uint64_t first;
+    size_t n_ids = 1 + (p->how == NEW) + p->contact_new;
+    int rc = cib__ids_take(ctx, n_ids, &first);
+    if (rc)
+        return rc;
+    p->message = first++;
+    if (p->contact_new) {
+        if ((rc = cib__contact_reserve(ctx, 1)) ||
+            (rc = cib__contact_create_auto(ctx, first++, p->addr, p->addr_len, now, &p->contact)))
+            return rc;
+        if ((rc = cib__contact_write(ctx, p->contact)))
+            return rc;
+    }
+    if (p->how == NEW) {
+        p->conv = cib__conv_new(ctx, first, in->ch, p->contact, in->ch->props, now);
+        if (!p->conv)
+            return cib__nomem(ctx);
+        p->conv->thread = thread;
+    }
+    cib__conv *cv = p->conv;
+    if (p->how != JOIN && (rc = cib__conv_reserve(ctx, cv)))
+        return rc;
+    /* The conversation after this message (R-CHAN-8: the window restarts). */
+    p->next = *cv;
+    p->next.n_messages++;
+    p->next.last_inbound_at = now;
+    p->next.window_extra_used = 0;
+    if ((rc = cib__conv_write(ctx, &p->next, CIB_STATUS_OPEN, 0)))
+        return rc;
+    if (p->how == NEW && (thread.lo || thread.hi) && (rc = write_thread(ctx, in, cv)))
+        return rc;
+    cib__msg m;
+    memset(&m, 0, sizeof m);
+    m.id = p->message;
+    m.conv = cv;
+    m.kind = CIB_MESSAGE_INBOUND;
+    m.channel = in->ch;
+    m.contact = p->contact;
+    m.msg_id = in->msg_id;
+    m.text = in->text;
+    m.created_at = now;
+    m.forwarded_by = in->fwd;
+    m.cc = in->cc;
+    m.n_cc = in->n_cc;
+    m.attachments = in->atts;
+    m.n_attachments = in->n_atts;
+    if ((rc = cib__message_write(ctx, &m)) || (rc = cib__dedup_reserve(ctx)))
+        return rc;
+    return cib__dedup_write(ctx, p->dedup, in->ch, in->msg_id.p, in->msg_id.n, p->message, cv->id,
+                            now, &p->expired);
+}
+
+/* The transaction failed: take back what write() put in memory. */
+static void undo(cib_ctx *ctx, plan *p)
+{
+    if (p->conv && p->how != JOIN) {
+        if (cib__conv_find(ctx, p->conv->id) == p->conv)
+            cib__conv_unreserve(ctx, p->conv);
+        cib__conv_free(ctx, p->conv);
+    }
+    if (p->contact_new && p->contact)
+        cib__contact_discard(ctx, p->contact);
+    cib__ids_restore(ctx, p->ids);
+}
+
+/* ---- the whole path ---- */
+
+static void report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversation,
+                             cib_ingest_result *r)
+{
+    r->duplicate = 1;
+    r->message = message;
+    r->conversation = conversation;
+    cib__conv *cv = cib__conv_find(ctx, conversation);
+    if (cv) {
+        r->contact = cv->contact->id;
+        r->assignee = cv->assignee ? cv->assignee->id : NULL;
+    }
+}
+
+static void emit(cib_ctx *ctx, int type, const cib__conv *cv, uint64_t message)
+{
+    cib_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.conversation = cv->id;
+    ev.message = message;
+    ev.inbox = cv->channel->inbox->id;
+    ev.channel = cv->channel->id;
+    ev.contact = cv->contact->id;
+    ev.message_kind = message ? CIB_MESSAGE_INBOUND : 0;
+    cib__emit(ctx, &ev);
+}
+
+int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
+{
+    CIB__ENTER_WRITE(ctx, "cib_ingest");
+    CIB__NOT_NULL(ctx, out, "out");
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    int rc = cib__info_write(ctx, "out", out, &r, sizeof r);
+    inbound in;
+    plan p;
+    memset(&p, 0, sizeof p);
+    if (!rc)
+        rc = check(ctx, msg, &in);
+    /* R-CONV-3: a message id already accepted on this channel. */
+    int delivered = 0;
+    uint64_t first_message = 0, first_conv = 0;
+    if (!rc) {
+        p.dedup = cib__dedup_fp(ctx, in.ch, in.msg_id.p, in.msg_id.n);
+        rc = cib__dedup_check(ctx, p.dedup, in.ch, in.msg_id.p, in.msg_id.n, &delivered,
+                              &p.dedup_known, &first_message, &first_conv);
+    }
+    if (rc)
+        return rc;
+    if (delivered) {
+        report_duplicate(ctx, first_message, first_conv, &r);
+        return cib__info_write(ctx, "out", out, &r, sizeof r);
+    }
+    cib__fp thread;
+    find_contact(ctx, &in, &p);
+    if ((rc = find_conversation(ctx, &in, &p, &thread)))
+        return rc;
+    int64_t now = cib__now(ctx);
+    p.ids = cib__ids_save(ctx);
+    rc = cib__tx_begin(ctx);
+    if (!rc)
+        rc = cib__tx_end(ctx, write(ctx, &in, &p, thread, now));
+    if (rc) {
+        undo(ctx, &p);
+        return rc;
+    }
+    /* Committed: apply to memory (nothing here can fail), then report. */
+    if (p.contact_new)
+        cib__contact_index(ctx, p.contact);
+    cib__conv *cv = p.conv;
+    cv->n_messages = p.next.n_messages;
+    cv->last_inbound_at = p.next.last_inbound_at;
+    cv->window_extra_used = 0;
+    if (p.how != JOIN)
+        cib__conv_link(ctx, cv);
+    cib__dedup_commit(ctx, p.dedup, p.dedup_known, now, p.expired);
+    r.conversation = cv->id;
+    r.created = p.how == NEW;
+    r.reopened = p.how == REOPEN;
+    r.message = p.message;
+    r.contact = p.contact->id;
+    r.contact_created = p.contact_new;
+    r.assignee = cv->assignee ? cv->assignee->id : NULL;
+    if (p.how != JOIN)
+        emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv, 0);
+    emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, p.message);
+    return cib__info_write(ctx, "out", out, &r, sizeof r);
+}
