@@ -1,7 +1,8 @@
 /*
  * quickstart.c - a small account built step by step with libconvinbox:
  * users, a team, two inboxes with their channels and access lists, who may
- * do what, and how the library refuses what breaks the rules.
+ * do what, how the library refuses what breaks the rules, and a first
+ * conversation: inbound mail, a duplicate delivery, a reply, views.
  *
  * Build and run (from the repository root):
  *   meson setup build && meson compile -C build && build/examples/quickstart
@@ -57,6 +58,50 @@ static void channel(const char *id, const char *inbox, int type, const char *add
     printf("   %-8s %-12s %s\n", id, label, address ? address : "");
 }
 
+/* The host's outbound email: here, print what would be sent. */
+static int send_email(void *ud, const cib_outbound *m)
+{
+    (void)ud;
+    printf("   [outbound email] from \"%s\" <%s> to <%s>:\n", m->from_name, m->from_address, m->to);
+    printf("      %.*s\n", (int)m->text_len, m->text);
+    return 0;
+}
+
+static uint64_t inbound(const char *msg_id, const char *from, const char *thread, const char *text)
+{
+    cib_inbound m = CIB_INBOUND_INIT;
+    m.channel = "mail";
+    m.msg_id = msg_id;
+    m.from = from;
+    m.thread = thread;
+    m.text = text;
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    check(cib_ingest(ctx, &m, &r), "cib_ingest");
+    printf("   %-12s from %-22s -> conversation %llu%s, contact %s%s%s\n", msg_id, from,
+           (unsigned long long)r.conversation,
+           r.duplicate ? " (duplicate: nothing changed)"
+           : r.created ? " (new)"
+                       : " (joined)",
+           r.contact ? r.contact : "?", r.contact_created ? " (new)" : "",
+           r.assignee ? "" : ", unassigned");
+    return r.conversation;
+}
+
+static void show_view(const char *label, const char *user, int kind)
+{
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.user = user;
+    q.view = kind;
+    q.inbox = "sales";
+    uint64_t ids[16];
+    size_t n = 0;
+    check(cib_view(ctx, &q, ids, 16, &n, NULL), "cib_view");
+    printf("   %-28s", label);
+    for (size_t i = 0; i < n; i++)
+        printf(" %llu", (unsigned long long)ids[i]);
+    printf("%s\n", n ? "" : " (none)");
+}
+
 static int print_inbox(void *ud, const cib_inbox_info *ib)
 {
     (void)ud;
@@ -71,7 +116,11 @@ static int print_inbox(void *ud, const cib_inbox_info *ib)
 int main(void)
 {
     printf("libconvinbox %s quickstart\n\n", cib_version());
-    check(cib_ctx_new(NULL, &ctx), "cib_ctx_new");
+    cib_sender sender = CIB_SENDER_INIT;
+    sender.email = send_email;
+    cib_options opts = CIB_OPTIONS_INIT;
+    opts.sender = &sender;
+    check(cib_ctx_new(&opts, &ctx), "cib_ctx_new");
 
     printf("1. A new account starts with its default inbox:\n");
     check(cib_inbox_foreach(ctx, NULL, 0, print_inbox, NULL), "cib_inbox_foreach");
@@ -161,7 +210,31 @@ int main(void)
     printf("\n9. Inboxes dana may see:\n");
     check(cib_inbox_foreach(ctx, "dana", CIB_NTS, print_inbox, NULL), "cib_inbox_foreach");
 
-    printf("\n10. The whole account, as cib_dump() prints it:\n");
+    printf("\n10. A customer writes to sales@acme.test, twice on one thread; the host\n"
+           "    delivers the second message twice (at-least-once):\n");
+    uint64_t c =
+        inbound("<a1@mail>", "Carol@Example.test", "<thread-1@mail>", "Where is my order?");
+    inbound("<a2@mail>", "carol@example.test", "<thread-1@mail>", "Order #1234, sorry.");
+    inbound("<a2@mail>", "carol@example.test", "<thread-1@mail>", "Order #1234, sorry.");
+    inbound("<b1@mail>", "dave@example.test", NULL, "Do you ship to Norway?");
+
+    printf("\n11. Views of 'sales' for alice:\n");
+    show_view("unassigned:", "alice", CIB_VIEW_UNASSIGNED);
+    show_view("mine:", "alice", CIB_VIEW_MINE);
+
+    printf("\n12. Alice assigns Carol's conversation to herself and replies:\n");
+    check(cib_assign(ctx, "alice", CIB_NTS, c, "alice", CIB_NTS), "cib_assign");
+    check(cib_reply(ctx, "alice", CIB_NTS, c, "It ships today.", CIB_NTS, NULL, 0, NULL),
+          "cib_reply");
+    show_view("unassigned:", "alice", CIB_VIEW_UNASSIGNED);
+    show_view("mine:", "alice", CIB_VIEW_MINE);
+    check(cib_close(ctx, "alice", CIB_NTS, c), "cib_close");
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    check(cib_conversation_get(ctx, "alice", CIB_NTS, c, &ci), "cib_conversation_get");
+    printf("   closed, and read back from the store: %s, %u messages, assignee %s\n",
+           ci.status == CIB_STATUS_CLOSED ? "closed" : "open", ci.n_messages, ci.assignee);
+
+    printf("\n13. The whole account, as cib_dump() prints it:\n");
     char *dump = NULL;
     check(cib_dump(ctx, &dump, NULL), "cib_dump");
     printf("%s", dump);

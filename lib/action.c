@@ -72,23 +72,6 @@ static int begin_action(cib_ctx *ctx, const char *user, size_t user_len, uint64_
     return CIB_OK;
 }
 
-static void emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user *u, uint64_t message,
-                 int kind)
-{
-    cib_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    ev.conversation = cv->id;
-    ev.message = message;
-    ev.inbox = cv->channel->inbox->id;
-    ev.channel = cv->channel->id;
-    ev.contact = cv->contact->id;
-    ev.user = u ? u->id : NULL;
-    ev.reason = type == CIB_EVENT_ASSIGNED ? cv->reason : 0;
-    ev.message_kind = kind;
-    cib__emit(ctx, &ev);
-}
-
 /* After a commit that reopened a detached conversation, or updated an open
  * one: make memory match `next`. */
 static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
@@ -149,8 +132,8 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
     }
     apply(ctx, t, &next, reopen);
     if (reopen)
-        emit(ctx, CIB_EVENT_REOPENED, t->cv, u, 0, 0);
-    emit(ctx, CIB_EVENT_MESSAGE_ADDED, t->cv, u, id, kind);
+        cib__conv_emit(ctx, CIB_EVENT_REOPENED, t->cv, u, 0, 0);
+    cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, t->cv, u, id, kind);
     if (out)
         *out = id;
     return CIB_OK;
@@ -275,7 +258,7 @@ int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
     if ((rc = write_state(ctx, &next, CIB_STATUS_OPEN, 0)))
         return rc;
     cib__conv_set_assignee(ctx, t.cv, target_user, reason);
-    emit(ctx, CIB_EVENT_ASSIGNED, t.cv, target_user, 0, 0);
+    cib__conv_emit(ctx, CIB_EVENT_ASSIGNED, t.cv, target_user, 0, 0);
     return CIB_OK;
 }
 
@@ -294,7 +277,7 @@ int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
     }
     if ((rc = write_state(ctx, t.cv, CIB_STATUS_CLOSED, cib__now(ctx))))
         return rc;
-    emit(ctx, CIB_EVENT_CLOSED, t.cv, u, 0, 0);
+    cib__conv_emit(ctx, CIB_EVENT_CLOSED, t.cv, u, 0, 0);
     cib__conv_evict(ctx, t.cv);
     return CIB_OK;
 }
@@ -318,6 +301,6 @@ int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
         return rc;
     }
     cib__conv_link(ctx, t.cv);
-    emit(ctx, CIB_EVENT_REOPENED, t.cv, u, 0, 0);
+    cib__conv_emit(ctx, CIB_EVENT_REOPENED, t.cv, u, 0, 0);
     return CIB_OK;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "channel.h"
 #include "contact.h"
 #include "dedup.h"
@@ -323,6 +324,7 @@ void cib__conv_drop_user(cib_ctx *ctx, cib__user *u)
     FOR_EACH_CONV(&u->assigned, in_queue, cv)
     {
         cib__conv_set_assignee(ctx, cv, NULL, CIB_REASON_NONE);
+        cib__conv_emit(ctx, CIB_EVENT_ASSIGNED, cv, NULL, 0, 0);
     }
 }
 
@@ -393,6 +395,23 @@ void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup)
     cib__free(&ctx->mem, dedup->v);
     dedup->v = NULL;
     dedup->n = 0;
+}
+
+void cib__conv_emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user *user,
+                    uint64_t message, int kind)
+{
+    cib_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.type = type;
+    ev.conversation = cv->id;
+    ev.message = message;
+    ev.inbox = cv->channel->inbox->id;
+    ev.channel = cv->channel->id;
+    ev.contact = cv->contact->id;
+    ev.user = user ? user->id : NULL;
+    ev.reason = type == CIB_EVENT_ASSIGNED ? cv->reason : 0;
+    ev.message_kind = kind;
+    cib__emit(ctx, &ev);
 }
 
 void cib__conv_dump(cib_ctx *ctx, cib__buf *b)

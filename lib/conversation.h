@@ -62,6 +62,11 @@ size_t cib__id_key(uint64_t id, char *buf);
 /* Parse a decimal id; 0 on success. */
 int cib__id_parse(const char *s, size_t n, uint64_t *out);
 
+/* Deliver a conversation event (after a commit): inbox, channel and contact
+ * from cv; reason from cv for ASSIGNED; kind for MESSAGE_ADDED. */
+void cib__conv_emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user *user,
+                    uint64_t message, int kind);
+
 void cib__conv_dump(cib_ctx *ctx, cib__buf *b);
 void cib__conv_free_all(cib_ctx *ctx);
 

@@ -343,20 +343,6 @@ static void report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversati
     }
 }
 
-static void emit(cib_ctx *ctx, int type, const cib__conv *cv, uint64_t message)
-{
-    cib_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.type = type;
-    ev.conversation = cv->id;
-    ev.message = message;
-    ev.inbox = cv->channel->inbox->id;
-    ev.channel = cv->channel->id;
-    ev.contact = cv->contact->id;
-    ev.message_kind = message ? CIB_MESSAGE_INBOUND : 0;
-    cib__emit(ctx, &ev);
-}
-
 int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
 {
     CIB__ENTER_WRITE(ctx, "cib_ingest");
@@ -413,7 +399,8 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     r.contact_created = p.contact_new;
     r.assignee = cv->assignee ? cv->assignee->id : NULL;
     if (p.how != JOIN)
-        emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv, 0);
-    emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, p.message);
+        cib__conv_emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
+                       NULL, 0, 0);
+    cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p.message, CIB_MESSAGE_INBOUND);
     return cib__info_write(ctx, "out", out, &r, sizeof r);
 }

@@ -356,6 +356,12 @@ static void test_assign_R_CONV_4_R_HOST_3(void **state)
     expect_status(e, cib_close(e->ctx, "alice", CIB_NTS, c), CIB_OK, NULL);
     expect_status(e, cib_assign(e->ctx, "alice", CIB_NTS, c, "alice", CIB_NTS), CIB_EINVAL,
                   "is closed");
+    /* Removing an assignee unassigns their open conversations, with events. */
+    expect_status(e, cib_assign(e->ctx, "alice", CIB_NTS, v, "alice", CIB_NTS), CIB_OK, NULL);
+    log.log[0] = '\0';
+    expect_status(e, cib_user_remove(e->ctx, "alice", CIB_NTS), CIB_OK, NULL);
+    assert_string_equal(log.log, "assigned:-:0;");
+    assert_null(info(e, v).assignee);
     tenv_free(e);
 }
 
