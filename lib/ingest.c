@@ -62,7 +62,7 @@ static int check_email_list(cib_ctx *ctx, const cib_inbound *m, inbound *in)
                          m->n_cc);
     for (size_t i = 0; i < m->n_cc; i++) {
         cib__email e;
-        char arg[16];
+        char arg[40];
         snprintf(arg, sizeof arg, "cc[%zu]", i);
         int rc = cib__arg_email(ctx, arg, m->cc[i], m->cc_lens ? m->cc_lens[i] : CIB_NTS, 0, &e);
         if (rc)
@@ -90,7 +90,7 @@ static int check_attachments(cib_ctx *ctx, const cib_inbound *m, inbound *in)
     for (size_t i = 0; i < m->n_attachments; i++) {
         const void *p = (const char *)m->attachments + i * stride;
         cib_attachment a = CIB_ATTACHMENT_INIT;
-        char arg[24];
+        char arg[40];
         snprintf(arg, sizeof arg, "attachments[%zu]", i);
         int rc = cib__def_read(ctx, arg, p, sizeof a, &a);
         if (!rc && a.size != stride)
