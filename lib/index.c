@@ -70,6 +70,8 @@ int cib__idlist_init(cib_ctx *ctx, cib__idlist *l, size_t cap)
     l->n = 0;
     l->items = NULL;
     l->lens = NULL;
+    if (cap == 0)
+        return CIB_OK; /* nothing to hold: no allocation */
     if (cap > SIZE_MAX / (sizeof(char *) + sizeof(size_t)))
         return cib__nomem(ctx);
     void *p = cib__malloc(&ctx->mem, cap * (sizeof(char *) + sizeof(size_t)));

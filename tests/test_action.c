@@ -479,7 +479,7 @@ static void test_removals_R_INBOX_3(void **state)
     tenv_free(e);
 }
 
-enum { C_USER, C_TEXT, C_CHANNEL, C_TO };
+enum { C_USER, C_TEXT, C_CHANNEL, C_TO, C_CLOSE_USER, C_REOPEN_USER };
 
 static int call(cib_ctx *ctx, const char *s, size_t n, void *arg)
 {
@@ -495,6 +495,10 @@ static int call(cib_ctx *ctx, const char *s, size_t n, void *arg)
         return cib_comment(ctx, "alice", CIB_NTS, c, s, n, NULL);
     case C_CHANNEL:
         return cib_reply(ctx, "alice", CIB_NTS, c, "x", CIB_NTS, s, n, NULL);
+    case C_CLOSE_USER:
+        return cib_close(ctx, s, n, c);
+    case C_REOPEN_USER:
+        return cib_reopen(ctx, s, n, c);
     default:
         return cib_assign(ctx, "alice", CIB_NTS, c, s, n);
     }
@@ -510,6 +514,9 @@ static void test_bad_inputs(void **state)
     expect_bad_text(e, "text", call, (void *)&text, 65536, BAD_MULTILINE);
     expect_bad_optional_strings(e, "channel", call, (void *)&channel);
     expect_bad_optional_strings(e, "to", call, (void *)&to);
+    static const int close_user = C_CLOSE_USER, reopen_user = C_REOPEN_USER;
+    expect_bad_strings(e, "user", call, (void *)&close_user);
+    expect_bad_strings(e, "user", call, (void *)&reopen_user);
     char *before = tenv_snapshot(e);
     expect_status(e, reply(e, "alice", 0, "x", NULL), CIB_ENOTFOUND, "conversation 0 not found");
     expect_status(e, reply(e, "alice", c + 1000, "x", NULL), CIB_ENOTFOUND, "not found");
@@ -543,6 +550,7 @@ static void setup_actions(tenv *e)
     expect_status(e, cib_assign(e->ctx, "alice", CIB_NTS, open_c, "alice", CIB_NTS), CIB_OK, NULL);
     closed_c = inbound(e, "mail", "m2", "dan@example.test", "t2");
     expect_status(e, cib_close(e->ctx, "alice", CIB_NTS, closed_c), CIB_OK, NULL);
+    inbound(e, "mail", "m3", "erin@example.test", NULL); /* open, unassigned */
 }
 
 static int op_reply_open(cib_ctx *ctx, void *arg)
@@ -561,6 +569,31 @@ static int op_comment_closed(cib_ctx *ctx, void *arg)
 {
     (void)arg;
     return cib_comment(ctx, "bob", CIB_NTS, closed_c, "Note", CIB_NTS, NULL);
+}
+
+static int op_comment_open(cib_ctx *ctx, void *arg)
+{
+    (void)arg;
+    return cib_comment(ctx, "bob", CIB_NTS, open_c, "Note", CIB_NTS, NULL);
+}
+
+static int op_take_unassigned(cib_ctx *ctx, void *arg)
+{
+    (void)arg;
+    uint64_t id = 0;
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.inbox = "support";
+    q.view = CIB_VIEW_UNASSIGNED;
+    q.status = CIB_STATUS_OPEN;
+    size_t n = 0;
+    int rc = cib_view(ctx, &q, &id, 1, &n, NULL);
+    return rc ? rc : cib_assign(ctx, "bob", CIB_NTS, id, "bob", CIB_NTS);
+}
+
+static int op_unassign(cib_ctx *ctx, void *arg)
+{
+    (void)arg;
+    return cib_assign(ctx, "alice", CIB_NTS, open_c, NULL, 0);
 }
 
 static int op_reassign(cib_ctx *ctx, void *arg)
@@ -596,8 +629,9 @@ static int op_remove_inbox(cib_ctx *ctx, void *arg)
 static void test_sweeps_R_HOST_1(void **state)
 {
     (void)state;
-    tenv_op ops[] = {op_reply_open, op_reply_closed, op_comment_closed, op_reassign,
-                     op_close,      op_reopen,       op_remove_user,    op_remove_inbox};
+    tenv_op ops[] = {op_reply_open,      op_reply_closed, op_comment_open, op_comment_closed,
+                     op_take_unassigned, op_unassign,     op_reassign,     op_close,
+                     op_reopen,          op_remove_user,  op_remove_inbox};
     for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
         sweep_op(setup_actions, ops[i], NULL);
 }

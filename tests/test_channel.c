@@ -288,6 +288,134 @@ static void test_bad_inputs(void **state)
     tenv_free(e);
 }
 
+/* cib_channel_update: settings change, identity does not (R-CHAN-4, 10). */
+static void test_update_settings(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    add_inbox(e, "sales", "Sales");
+    add_inbox(e, "other", "Other");
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "mail";
+    d.inbox = "sales";
+    d.type = CIB_CHANNEL_EMAIL;
+    d.address = "sales@acme.test";
+    expect_status(e, cib_channel_add(e->ctx, &d), CIB_OK, NULL);
+    const char *keys[] = {"team"}, *values[] = {"emea"};
+    d.address = "SALES@acme.test"; /* the same address, any case */
+    d.sender_display = CIB_DISPLAY_COMPANY;
+    d.company = "Acme";
+    d.signature = "Regards, {first_name}";
+    d.log_forward_to_original = 0;
+    d.status = CIB_CHANNEL_DISABLED;
+    d.property_keys = keys;
+    d.property_values = values;
+    d.n_properties = 1;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_OK, NULL);
+    cib_channel_info ch = CIB_CHANNEL_INFO_INIT;
+    expect_status(e, cib_channel_get(e->ctx, "mail", CIB_NTS, &ch), CIB_OK, NULL);
+    assert_int_equal(ch.sender_display, CIB_DISPLAY_COMPANY);
+    assert_string_equal(ch.company, "Acme");
+    assert_string_equal(ch.signature, "Regards, {first_name}");
+    assert_int_equal(ch.log_forward_to_original, 0);
+    assert_int_equal(ch.status, CIB_CHANNEL_DISABLED);
+    assert_int_equal(ch.n_properties, 1);
+    const char *item = NULL;
+    expect_status(e, cib_list_item(e->ctx, CIB_LIST_CHANNEL_PROPERTIES, "mail", CIB_NTS, 1, &item),
+                  CIB_OK, NULL);
+    assert_string_equal(item, "emea");
+    char *before = tenv_snapshot(e);
+    d.address = "other@acme.test";
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "cannot change");
+    d.address = "sales@acme.test";
+    d.inbox = "other";
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "cannot change");
+    d.inbox = "sales";
+    d.type = CIB_CHANNEL_FALLBACK_EMAIL;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "cannot change");
+    d.type = CIB_CHANNEL_EMAIL;
+    d.id = "nope";
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_ENOTFOUND, "channel 'nope' not found");
+    d.id = "mail";
+    const char *dup[] = {"team", "team"}, *two[] = {"a", "b"};
+    d.property_keys = dup;
+    d.property_values = two;
+    d.n_properties = 2;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "given twice");
+    const char *badkey[] = {"bad key"};
+    d.property_keys = badkey;
+    d.n_properties = 1;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "only letters, digits");
+    d.n_properties = 65;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "at most 64");
+    d.n_properties = 0;
+    d.threading = CIB_THREADING_NEW;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "'threading' does not apply");
+    d.threading = CIB_THREADING_KEY;
+    d.sender_display = 9;
+    expect_status(e, cib_channel_update(e->ctx, &d), CIB_EINVAL, "'sender_display' is 9");
+    expect_status(e, cib_channel_update(e->ctx, NULL), CIB_EINVAL, "'def' is NULL");
+    expect_unchanged(e, before);
+    free(before);
+    /* Settings survive a restart. */
+    tenv_reopen(e);
+    expect_status(e, cib_channel_get(e->ctx, "mail", CIB_NTS, &ch), CIB_OK, NULL);
+    assert_string_equal(ch.signature, "Regards, {first_name}");
+    assert_int_equal(ch.n_properties, 1);
+    tenv_free(e);
+}
+
+enum { S_COMPANY, S_SIGNATURE, S_PROP_KEY, S_PROP_VALUE };
+
+static int call_setting(cib_ctx *ctx, const char *s, size_t n, void *arg)
+{
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "mail";
+    d.inbox = "sales";
+    d.type = CIB_CHANNEL_EMAIL;
+    d.address = "sales@acme.test";
+    const char *k[] = {"key"}, *v[] = {"value"};
+    size_t kl[] = {CIB_NTS}, vl[] = {CIB_NTS};
+    d.property_keys = k;
+    d.property_values = v;
+    d.property_key_lens = kl;
+    d.property_value_lens = vl;
+    d.n_properties = 1;
+    switch (*(const int *)arg) {
+    case S_COMPANY:
+        d.company = s;
+        d.company_len = n;
+        break;
+    case S_SIGNATURE:
+        d.signature = s;
+        d.signature_len = n;
+        break;
+    case S_PROP_KEY:
+        k[0] = s;
+        kl[0] = n;
+        break;
+    default:
+        v[0] = s;
+        vl[0] = n;
+        break;
+    }
+    return cib_channel_update(ctx, &d);
+}
+
+static void test_settings_bad_inputs(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    add_inbox(e, "sales", "Sales");
+    add_channel(e, "mail", "sales", CIB_CHANNEL_EMAIL, "sales@acme.test");
+    static const int company = S_COMPANY, signature = S_SIGNATURE, key = S_PROP_KEY;
+    expect_bad_optional_strings(e, "company", call_setting, (void *)&company);
+    expect_bad_text(e, "signature", call_setting, (void *)&signature, 4096,
+                    BAD_OPTIONAL | BAD_MULTILINE);
+    expect_bad_text(e, "property key", call_setting, (void *)&key, 64, 0);
+    tenv_free(e);
+}
+
 static void setup_channels(tenv *e)
 {
     add_user(e, "alice", "alice@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
@@ -306,6 +434,23 @@ static int op_add(cib_ctx *ctx, void *arg)
     return cib_channel_add(ctx, &d);
 }
 
+static int op_update(cib_ctx *ctx, void *arg)
+{
+    (void)arg;
+    const char *keys[] = {"a", "b"}, *values[] = {"1", "2"};
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "mail";
+    d.inbox = "sales";
+    d.type = CIB_CHANNEL_EMAIL;
+    d.address = "sales@acme.test";
+    d.signature = "-- {full_name}";
+    d.company = "Acme";
+    d.property_keys = keys;
+    d.property_values = values;
+    d.n_properties = 2;
+    return cib_channel_update(ctx, &d);
+}
+
 static int op_status(cib_ctx *ctx, void *arg)
 {
     (void)arg;
@@ -318,6 +463,12 @@ static void test_sweep_add_R_HOST_1(void **state)
     static const int messenger = CIB_CHANNEL_MESSENGER, fallback = CIB_CHANNEL_FALLBACK_EMAIL;
     sweep_op(setup_channels, op_add, (void *)&messenger);
     sweep_op(setup_channels, op_add, (void *)&fallback);
+}
+
+static void test_sweep_update_R_HOST_1(void **state)
+{
+    (void)state;
+    sweep_op(setup_channels, op_update, NULL);
 }
 
 static void test_sweep_status_R_HOST_1_R_CHAN_3(void **state)
@@ -338,6 +489,9 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_sweep_add_R_HOST_1),
         cmocka_unit_test(test_sweep_status_R_HOST_1_R_CHAN_3),
+        cmocka_unit_test(test_update_settings),
+        cmocka_unit_test(test_settings_bad_inputs),
+        cmocka_unit_test(test_sweep_update_R_HOST_1),
     };
     return TENV_RUN(tests);
 }

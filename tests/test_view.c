@@ -315,6 +315,68 @@ static void test_conversation_and_messages_R_CONV_4(void **state)
     tenv_free(e);
 }
 
+enum { R_GET, R_MESSAGES, R_PROPERTIES };
+
+static int any_msg(void *ud, const cib_message_info *m)
+{
+    (void)ud;
+    (void)m;
+    return 0;
+}
+
+static int any_prop(void *ud, const char *k, const char *v)
+{
+    (void)ud;
+    (void)k;
+    (void)v;
+    return 0;
+}
+
+static int call_read(cib_ctx *ctx, const char *s, size_t n, void *arg)
+{
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    switch (*(const int *)arg) {
+    case R_GET:
+        return cib_conversation_get(ctx, s, n, ids[0], &ci);
+    case R_MESSAGES:
+        return cib_conversation_messages(ctx, s, n, ids[0], any_msg, NULL);
+    default:
+        return cib_conversation_properties(ctx, s, n, ids[0], any_prop, NULL);
+    }
+}
+
+static int call_view_user(cib_ctx *ctx, const char *s, size_t n, void *arg)
+{
+    (void)arg;
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.user = s;
+    q.user_len = n;
+    q.inbox = "sales";
+    uint64_t page[4];
+    size_t got;
+    return cib_view(ctx, &q, page, 4, &got, NULL);
+}
+
+static void test_read_bad_users(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    setup(e);
+    static const int get = R_GET, messages = R_MESSAGES, properties = R_PROPERTIES;
+    expect_bad_optional_strings(e, "user", call_read, (void *)&get);
+    expect_bad_optional_strings(e, "user", call_read, (void *)&messages);
+    expect_bad_optional_strings(e, "user", call_read, (void *)&properties);
+    expect_bad_optional_strings(e, "user", call_view_user, NULL);
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    expect_status(e, cib_conversation_get(e->ctx, NULL, 0, 0, &ci), CIB_ENOTFOUND,
+                  "conversation 0 not found");
+    expect_status(e, cib_conversation_get(e->ctx, "ghost", CIB_NTS, ids[0], &ci), CIB_ENOTFOUND,
+                  "user 'ghost' not found");
+    expect_status(e, cib_conversation_properties(e->ctx, NULL, 0, ids[0], NULL, NULL), CIB_EINVAL,
+                  "'fn' is NULL");
+    tenv_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_view_bad_inputs),
         cmocka_unit_test(test_view_out_of_memory),
         cmocka_unit_test(test_conversation_and_messages_R_CONV_4),
+        cmocka_unit_test(test_read_bad_users),
     };
     return TENV_RUN(tests);
 }
