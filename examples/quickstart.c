@@ -54,6 +54,13 @@ static void channel(const char *id, const char *inbox, int type, const char *add
     d.inbox = inbox;
     d.type = type;
     d.address = address;
+    /* A form opens a ticket for every submission. */
+    cib_ticket_def tickets = CIB_TICKET_DEF_INIT;
+    tickets.automatic = 1;
+    tickets.pipeline = "support";
+    tickets.stage = "new";
+    if (type == CIB_CHANNEL_FORM)
+        d.tickets = &tickets;
     check(cib_channel_add(ctx, &d), "cib_channel_add");
     printf("   %-8s %-12s %s\n", id, label, address ? address : "");
 }
@@ -151,6 +158,13 @@ int main(void)
     channel("mail", "sales", CIB_CHANNEL_EMAIL, "sales@acme.test", "team email");
     channel("chat", "sales", CIB_CHANNEL_CHAT, NULL, "live chat");
     channel("fb", "sales", CIB_CHANNEL_MESSENGER, "acme-page-1", "Messenger");
+
+    const char *stages[] = {"new", "waiting", "closed"};
+    cib_pipeline_def pipeline = CIB_PIPELINE_DEF_INIT;
+    pipeline.id = "support";
+    pipeline.stages = stages;
+    pipeline.n_stages = 3;
+    check(cib_pipeline_add(ctx, &pipeline), "cib_pipeline_add");
 
     printf("\n5. Inbox 'help', for team 'support' and user bob only:\n");
     const char *users[] = {"bob"}, *teams[] = {"support"};

@@ -169,7 +169,9 @@ enum cib_reason {
  * after the change they report is committed to storage, in the order the
  * changes were made; an event callback may read the context but not change
  * it. The account-model calls (users, teams, contacts, pipelines, inboxes,
- * channels) emit no events. Fields that do not apply are 0 or NULL:
+ * channels) emit no events of their own; they report the conversations they
+ * hand out from waiting queues (R-ROUTE-8) as ASSIGNED events. Fields that
+ * do not apply are 0 or NULL:
  *  CONVERSATION_CREATED  conversation, inbox, channel, contact
  *  MESSAGE_ADDED         conversation, message, inbox, channel, contact,
  *                        user (the author of a reply or comment),
@@ -178,6 +180,13 @@ enum cib_reason {
  *                        unassigned), reason
  *  CLOSED, REOPENED      conversation, inbox, channel, user (who did it;
  *                        NULL when a contact's message reopened it)
+ *  TICKET_CREATED        conversation, inbox, channel, contact, ticket, user
+ *                        (the ticket's owner or NULL)
+ *  NOTIFICATION          conversation, inbox, channel, contact, user (whom
+ *                        to tell): the contact owner got a conversation while
+ *                        not available (R-ROUTE-3)
+ * Conversations that a change hands out from a waiting queue (R-ROUTE-8) are
+ * reported as ASSIGNED events with reason RULE or FALLBACK.
  */
 typedef struct cib_event {
     size_t size;
@@ -190,6 +199,7 @@ typedef struct cib_event {
     int reason;            /* enum cib_reason */
     const char *contact;   /* contact id */
     int message_kind;      /* enum cib_message_kind */
+    uint64_t ticket;       /* TICKET_CREATED: the ticket's id */
 } cib_event;
 
 typedef void (*cib_event_fn)(void *user_data, const cib_event *event);
@@ -281,12 +291,15 @@ typedef struct cib_options {
     const cib_sender *sender; /* NULL: replies cannot be delivered;
                                  copied */
     int64_t dedup_window_ms;  /* how long a delivered message id is
-                                 remembered (R-CONV-3); 0: 7 days */
+                             remembered (R-CONV-3); 0: 7 days */
+    const char *zoneinfo_dir; /* TZif files for business hours;
+                                 NUL-terminated, copied;
+                                 NULL: "/usr/share/zoneinfo" */
 } cib_options;
 #define CIB_OPTIONS_INIT                                                                           \
     {                                                                                              \
         sizeof(cib_options), NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0,     \
-            NULL, 0                                                                                \
+            NULL, 0, NULL                                                                          \
     }
 
 /*
@@ -352,17 +365,22 @@ typedef struct cib_user_def {
     size_t name_len;
     const char *email; /* optional (NULL): the user's personal email */
     size_t email_len;
-    int seat; /* enum cib_seat, default CIB_SEAT_PAID */
-    int role; /* enum cib_role, default CIB_ROLE_MEMBER */
+    int seat;          /* enum cib_seat, default CIB_SEAT_PAID */
+    int role;          /* enum cib_role, default CIB_ROLE_MEMBER */
+    uint32_t capacity; /* most open conversations assigned to the user that
+                          routing will add to (R-ROUTE-7); 0: no limit */
 } cib_user_def;
 #define CIB_USER_DEF_INIT                                                                          \
     {                                                                                              \
         sizeof(cib_user_def), NULL, CIB_NTS, NULL, CIB_NTS, NULL, CIB_NTS, CIB_SEAT_PAID,          \
-            CIB_ROLE_MEMBER                                                                        \
+            CIB_ROLE_MEMBER, 0                                                                     \
     }
 
+/* A user's availability (R-AVAIL-1). New users are offline. */
+enum cib_availability { CIB_AVAILABLE = 1, CIB_AWAY = 2, CIB_OFFLINE = 3 };
+
 /*
- * Add a user (agent).
+ * Add a user (agent). New users are offline (R-AVAIL-1).
  * Returns CIB_OK; CIB_EINVAL (bad def, malformed email, unknown seat or role);
  * CIB_ECONFLICT (the id exists; the email is another user's, or is linked as
  * a team-email channel address, R-CHAN-2); CIB_ENOMEM; CIB_ESTORAGE.
@@ -370,7 +388,9 @@ typedef struct cib_user_def {
 CIB_API int cib_user_add(cib_ctx *ctx, const cib_user_def *def);
 
 /*
- * Replace the name, email, seat and role of the user def->id.
+ * Replace the name, email, seat, role and capacity of the user def->id.
+ * Raising the capacity, or a free seat becoming paid, can hand waiting
+ * conversations to the user (R-ROUTE-8, reported as ASSIGNED events).
  * Returns as cib_user_add(), and CIB_ENOTFOUND for an unknown id.
  */
 CIB_API int cib_user_update(cib_ctx *ctx, const cib_user_def *def);
@@ -395,15 +415,38 @@ typedef struct cib_user_info {
     int seat;
     int role;
     int64_t created_at;
+    int status;           /* enum cib_availability */
+    int reassign_replies; /* R-AVAIL-2 */
+    uint32_t capacity;    /* 0: no limit */
+    uint32_t load;        /* open conversations assigned to the user */
 } cib_user_info;
 #define CIB_USER_INFO_INIT                                                                         \
     {                                                                                              \
-        sizeof(cib_user_info), NULL, NULL, NULL, 0, 0, 0                                           \
+        sizeof(cib_user_info), NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0                               \
     }
 
 /* Read a user. out: in/out, not NULL, its size set. Read-only.
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND. */
 CIB_API int cib_user_get(cib_ctx *ctx, const char *id, size_t id_len, cib_user_info *out);
+
+/*
+ * Set a user's availability (R-AVAIL-1; stored, so it survives a restart).
+ * A user who becomes available takes waiting conversations of the rules
+ * that name them (R-ROUTE-8), in the same atomic step; each is reported as an
+ * ASSIGNED event. Returns CIB_OK, CIB_EINVAL (unknown status), CIB_ENOTFOUND,
+ * CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_user_set_status(cib_ctx *ctx, const char *id, size_t id_len, int status);
+
+/*
+ * Switch "reassign replies" on or off (R-AVAIL-2): while the user is not
+ * available, a new inbound message on a chat conversation assigned to them is
+ * routed again by the conversation's rule, to another eligible user (reason
+ * REASSIGNED_OFFLINE); if there is none it stays with them. Conversations on
+ * other channel types never move. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
+ * CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_user_set_reassign_replies(cib_ctx *ctx, const char *id, size_t id_len, int on);
 
 /* ------------------------------------------------------------------------ */
 /* Teams                                                                     */
@@ -667,6 +710,118 @@ enum cib_threading {
     CIB_THREADING_NEW = 2  /* every message opens a new conversation */
 };
 
+/* How a channel's new conversations get an assignee (R-ROUTE-*). */
+enum cib_routing_mode {
+    CIB_ROUTE_UNASSIGNED = 1,   /* stay unassigned until taken (R-ROUTE-1) */
+    CIB_ROUTE_SPECIFIC = 2,     /* the listed users and teams (R-ROUTE-2) */
+    CIB_ROUTE_CONTACT_OWNER = 3 /* the contact's owner, else the list (R-ROUTE-3) */
+};
+/* Who among the eligible users gets it (R-ROUTE-7). */
+enum cib_strategy {
+    CIB_FIRST_AVAILABLE = 1, /* the first in list order (a team: its members) */
+    CIB_ROUND_ROBIN = 2,     /* the next after the last one this rule picked */
+    CIB_LEAST_LOADED = 3     /* fewest open assigned conversations; ties: the
+                                longest since their last assignment */
+};
+enum cib_target_kind { CIB_TARGET_USER = 1, CIB_TARGET_TEAM = 2 };
+
+/*
+ * A routing rule. A user is eligible when they are on the list (directly or
+ * through a team), have a paid seat (R-ROUTE-5), may act in the inbox, are
+ * available unless only_available is 0 (R-ROUTE-4), and are below their
+ * capacity (R-ROUTE-7).
+ */
+typedef struct cib_routing_def {
+    size_t size;
+    int mode;                      /* enum cib_routing_mode */
+    const int *target_kinds;       /* SPECIFIC: the list; CONTACT_OWNER: */
+    const char *const *target_ids; /* the fallback (none: unassigned)    */
+    const size_t *target_id_lens;  /* NULL: NUL-terminated */
+    size_t n_targets;              /* at most 1000 */
+    int only_available;            /* default 1 */
+    int strategy;                  /* enum cib_strategy */
+    int queue;                     /* 1: wait for an eligible user instead
+                                      of staying unassigned (R-ROUTE-8) */
+} cib_routing_def;
+#define CIB_ROUTING_DEF_INIT                                                                       \
+    {                                                                                              \
+        sizeof(cib_routing_def), CIB_ROUTE_UNASSIGNED, NULL, NULL, NULL, 0, 1,                     \
+            CIB_FIRST_AVAILABLE, 0                                                                 \
+    }
+
+/* Who owns the tickets a channel opens (R-TICKET-3). */
+enum cib_ticket_owner {
+    CIB_TICKET_OWNER_ASSIGNEE = 1, /* the conversation's assignee (default) */
+    CIB_TICKET_OWNER_NONE = 2,
+    CIB_TICKET_OWNER_USER = 3 /* owner_user */
+};
+
+/* A channel's ticket rule (R-TICKET-1). */
+typedef struct cib_ticket_def {
+    size_t size;
+    int automatic;        /* 1: a ticket for each new conversation */
+    const char *pipeline; /* required when automatic */
+    size_t pipeline_len;
+    const char *stage; /* a stage of that pipeline */
+    size_t stage_len;
+    int owner;              /* enum cib_ticket_owner */
+    const char *owner_user; /* OWNER_USER: a user id */
+    size_t owner_user_len;
+    const char *const *property_keys; /* default ticket properties */
+    const size_t *property_key_lens;
+    const char *const *property_values;
+    const size_t *property_value_lens;
+    size_t n_properties;
+} cib_ticket_def;
+#define CIB_TICKET_DEF_INIT                                                                        \
+    {                                                                                              \
+        sizeof(cib_ticket_def), 0, NULL, CIB_NTS, NULL, CIB_NTS, CIB_TICKET_OWNER_ASSIGNEE, NULL,  \
+            CIB_NTS, NULL, NULL, NULL, NULL, 0                                                     \
+    }
+
+/* When a chat channel shows as available (R-CHAN-7). */
+enum cib_chat_mode {
+    CIB_CHAT_ALWAYS = 1,
+    CIB_CHAT_STATUS_BASED = 2, /* while a user its routing rule names (team
+                                  members included) is available */
+    CIB_CHAT_BUSINESS_HOURS = 3
+};
+/* Days of a business-hours range: a bit set. */
+enum cib_days {
+    CIB_MONDAY = 1,
+    CIB_TUESDAY = 2,
+    CIB_WEDNESDAY = 4,
+    CIB_THURSDAY = 8,
+    CIB_FRIDAY = 16,
+    CIB_SATURDAY = 32,
+    CIB_SUNDAY = 64,
+    CIB_WEEKDAYS = 31,
+    CIB_EVERY_DAY = 127
+};
+
+/*
+ * A chat channel's availability. Business hours: ranges of local time in an
+ * IANA zone, several per day if wanted. Range i covers, on each day in
+ * range_days[i], the minutes range_from[i] (included) to range_to[i]
+ * (excluded) after local midnight; when range_to is not after range_from the
+ * range runs past midnight into the next day. Local time follows the zone's
+ * daylight saving rules.
+ */
+typedef struct cib_availability_def {
+    size_t size;
+    int mode;       /* enum cib_chat_mode, default ALWAYS */
+    const char *tz; /* business hours: e.g. "Europe/Berlin" */
+    size_t tz_len;
+    const unsigned *range_days; /* enum cib_days bits */
+    const unsigned *range_from; /* 0..1439 */
+    const unsigned *range_to;   /* 0..1440 */
+    size_t n_ranges;            /* business hours: 1..64 */
+} cib_availability_def;
+#define CIB_AVAILABILITY_DEF_INIT                                                                  \
+    {                                                                                              \
+        sizeof(cib_availability_def), CIB_CHAT_ALWAYS, NULL, CIB_NTS, NULL, NULL, NULL, 0          \
+    }
+
 typedef struct cib_channel_def {
     size_t size;
     const char *id; /* required */
@@ -699,14 +854,18 @@ typedef struct cib_channel_def {
     const char *const *property_keys; /* [A-Za-z0-9_.-], unique */
     const size_t *property_key_lens;  /* NULL: NUL-terminated */
     const char *const *property_values;
-    const size_t *property_value_lens; /* NULL: NUL-terminated */
-    size_t n_properties;               /* at most 64 */
+    const size_t *property_value_lens;        /* NULL: NUL-terminated */
+    size_t n_properties;                      /* at most 64 */
+    const cib_routing_def *routing;           /* NULL: unassigned (R-ROUTE-1) */
+    const cib_ticket_def *tickets;            /* NULL: no tickets; form channels
+                                                 need one (R-TICKET-4) */
+    const cib_availability_def *availability; /* chat only; NULL: always */
 } cib_channel_def;
 #define CIB_CHANNEL_DEF_INIT                                                                       \
     {                                                                                              \
         sizeof(cib_channel_def), NULL, CIB_NTS, NULL, CIB_NTS, 0, NULL, CIB_NTS,                   \
             CIB_CHANNEL_ENABLED, NULL, CIB_NTS, CIB_DISPLAY_AGENT_AND_COMPANY, NULL, CIB_NTS,      \
-            NULL, CIB_NTS, 1, CIB_THREADING_KEY, NULL, NULL, NULL, NULL, 0                         \
+            NULL, CIB_NTS, 1, CIB_THREADING_KEY, NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL       \
     }
 
 /*
@@ -717,7 +876,10 @@ typedef struct cib_channel_def {
  * not be any user's email (R-CHAN-2). A fallback email's sender name is unique
  * among the account's fallback email channels, ignoring ASCII case (R-CHAN-5).
  * Settings that belong to other channel types (sender display, company,
- * signature, sender_name, threading) are refused when set.
+ * signature, sender_name, threading, availability) are refused when set.
+ * The routing rule, ticket rule and availability are checked as by
+ * cib_channel_set_routing(), _set_tickets() and _set_availability(); a form
+ * channel must come with an automatic ticket rule (R-TICKET-4).
  * Returns CIB_OK; CIB_EINVAL (bad def, unknown type, status, display or
  * threading, a missing or malformed address, a setting of another type, a
  * bad or repeated property key); CIB_ENOTFOUND (unknown inbox);
@@ -731,9 +893,86 @@ CIB_API int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def);
  * display, company, signature, forwarding, threading and default properties.
  * Its inbox, type and address cannot change: def must repeat them (else
  * CIB_EINVAL). Conversations created before keep the properties they got.
+ * The routing and ticket rules and the availability are left as they are
+ * when def's pointers are NULL, else replaced as by the setters below.
  * Returns as cib_channel_add(), and CIB_ENOTFOUND for an unknown channel.
  */
 CIB_API int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def);
+
+/*
+ * Replace a channel's routing rule (R-ROUTE-1..8). Targets must exist
+ * (CIB_ENOTFOUND) and appear once (CIB_EINVAL); a user named directly needs a
+ * paid seat (CIB_ESEAT, R-ROUTE-5); free-seat members of a team are skipped.
+ * Users who are eligible under the new rule take the conversations waiting in
+ * it, in the same step; with queue 0, waiting conversations stay unassigned.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ESEAT, CIB_ENOMEM,
+ * CIB_ESTORAGE.
+ */
+CIB_API int cib_channel_set_routing(cib_ctx *ctx, const char *id, size_t id_len,
+                                    const cib_routing_def *routing);
+
+/*
+ * Replace a channel's ticket rule (R-TICKET-1..4). An automatic rule needs a
+ * pipeline and one of its stages (else CIB_EINVAL, R-TICKET-2); a named owner
+ * must exist (CIB_ENOTFOUND). A form channel's rule cannot be switched off
+ * (CIB_EINVAL, R-TICKET-4). Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
+ * CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_channel_set_tickets(cib_ctx *ctx, const char *id, size_t id_len,
+                                    const cib_ticket_def *tickets);
+
+/*
+ * Replace a chat channel's availability (R-CHAN-7). A zone name that is
+ * unknown, or that tries to leave the zoneinfo directory, is CIB_EINVAL.
+ * Returns CIB_OK, CIB_EINVAL (also: not a chat channel), CIB_ENOTFOUND,
+ * CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_channel_set_availability(cib_ctx *ctx, const char *id, size_t id_len,
+                                         const cib_availability_def *availability);
+
+/* Is this chat channel available now, for the host's chat widget (R-CHAN-7)?
+ * *available is set to 1 or 0. Read-only. Returns CIB_OK, CIB_EINVAL (not a
+ * chat channel), CIB_ENOTFOUND. */
+CIB_API int cib_chat_available(cib_ctx *ctx, const char *id, size_t id_len, int *available);
+
+/* Why a user is not eligible for a rule (R-ROUTE-9). */
+enum cib_why {
+    CIB_WHY_ELIGIBLE = 0,
+    CIB_WHY_AWAY = 1,
+    CIB_WHY_OFFLINE = 2,
+    CIB_WHY_FREE_SEAT = 3,
+    CIB_WHY_AT_CAPACITY = 4,
+    CIB_WHY_NO_ACCESS = 5
+};
+
+/* One user a rule names, and whether they could be picked now. */
+typedef struct cib_candidate {
+    size_t size;
+    const char *user;
+    int why;       /* enum cib_why; CIB_WHY_ELIGIBLE: eligible */
+    uint32_t load; /* open conversations assigned to them */
+} cib_candidate;
+
+/* Called once per candidate; return non-zero to stop. */
+typedef int (*cib_candidate_fn)(void *user_data, const cib_candidate *candidate);
+
+/*
+ * For each user the channel's rule names (the fallback list of an owner rule),
+ * in rule order with teams expanded and repeats dropped, say whether they
+ * are eligible now and if not, why (R-ROUTE-9). An unassigned rule names no
+ * one. Read-only. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND.
+ */
+CIB_API int cib_explain(cib_ctx *ctx, const char *channel, size_t channel_len, cib_candidate_fn fn,
+                        void *user_data);
+
+/*
+ * The conversations waiting in a channel's queue (R-ROUTE-8), oldest first,
+ * starting at position `offset`. ids: out, room for cap; *n: how many were
+ * written; *total (may be NULL): how many wait. Read-only. Returns CIB_OK,
+ * CIB_EINVAL, CIB_ENOTFOUND.
+ */
+CIB_API int cib_waiting(cib_ctx *ctx, const char *channel, size_t channel_len, size_t offset,
+                        uint64_t *ids, size_t cap, size_t *n, size_t *total);
 
 /*
  * Enable or disable a channel (R-CHAN-3). A disabled channel refuses inbound
@@ -757,10 +996,22 @@ typedef struct cib_channel_info {
     int log_forward_to_original;
     int threading;       /* custom channels; else 0 */
     size_t n_properties; /* read them with CIB_LIST_CHANNEL_PROPERTIES */
+    int routing_mode;    /* enum cib_routing_mode */
+    int strategy;        /* enum cib_strategy */
+    int only_available;
+    int queue;   /* read the targets with CIB_LIST_CHANNEL_TARGETS */
+    int tickets; /* 1: automatic tickets */
+    const char *ticket_pipeline;
+    const char *ticket_stage;
+    int ticket_owner; /* enum cib_ticket_owner */
+    const char *ticket_owner_user;
+    int chat_mode;  /* chat: enum cib_chat_mode; else 0 */
+    const char *tz; /* business hours: the zone */
 } cib_channel_info;
 #define CIB_CHANNEL_INFO_INIT                                                                      \
     {                                                                                              \
-        sizeof(cib_channel_info), NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0          \
+        sizeof(cib_channel_info), NULL, NULL, 0, NULL, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0, 0, 0,   \
+            0, 0, 0, NULL, NULL, 0, NULL, 0, NULL                                                  \
     }
 
 /* Read a channel. Read-only. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND. */
@@ -846,10 +1097,15 @@ typedef struct cib_ingest_result {
     const char *assignee; /* after the message; NULL: unassigned */
     int reason;           /* enum cib_reason, set only when this message
                              changed the assignee */
+    int queued;           /* 1: it waits in the rule's queue (R-ROUTE-8) */
+    const char *notified; /* the contact owner told of it (R-ROUTE-3), or
+                             NULL */
+    uint64_t ticket;      /* the ticket this message opened (R-TICKET-1), or
+                             0; see cib_ticket_get() */
 } cib_ingest_result;
 #define CIB_INGEST_RESULT_INIT                                                                     \
     {                                                                                              \
-        sizeof(cib_ingest_result), 0, 0, 0, 0, 0, NULL, 0, NULL, 0                                 \
+        sizeof(cib_ingest_result), 0, 0, 0, 0, 0, NULL, 0, NULL, 0, 0, NULL, 0                     \
     }
 
 /*
@@ -860,9 +1116,13 @@ typedef struct cib_ingest_result {
  * create the contact (R-CONV-1; forwarded email per R-CHAN-6), join the
  * thread's conversation (reopening it if closed) or open a new one with the
  * channel's default properties (R-CONV-2, R-CHAN-9, R-CHAN-10), and store
- * the message with its id. Contacts created here get ids "cib:c<N>"; host ids
- * may not begin with "cib:". Events: CONVERSATION_CREATED or REOPENED, then
- * MESSAGE_ADDED.
+ * the message with its id. A new conversation is then routed by the
+ * channel's rule (R-ROUTE-*) and, if the channel says so, opens a ticket
+ * (R-TICKET-1, 5) in the same step. A message on a chat conversation whose
+ * assignee is not available and reassigns replies is routed again
+ * (R-AVAIL-2). Contacts created here get ids "cib:c<N>"; host ids may not
+ * begin with "cib:". Events: CONVERSATION_CREATED or REOPENED, ASSIGNED,
+ * NOTIFICATION, TICKET_CREATED, then MESSAGE_ADDED.
  *  msg  in, not NULL.   out  out, not NULL, its size set.
  * Returns CIB_OK; CIB_EINVAL (bad message: unknown attachment kind, a text
  * too long, forwarded_by or cc on a non-email channel, ...); CIB_ENOTFOUND
@@ -954,10 +1214,12 @@ typedef struct cib_conversation_info {
     int64_t first_reply_at; /* 0: no reply yet */
     int64_t closed_at;      /* 0: open */
     size_t n_properties;
+    uint64_t ticket; /* its ticket, or 0 */
+    int queued;      /* 1: waiting in its rule's queue */
 } cib_conversation_info;
 #define CIB_CONVERSATION_INFO_INIT                                                                 \
     {                                                                                              \
-        sizeof(cib_conversation_info), 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0           \
+        sizeof(cib_conversation_info), 0, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0     \
     }
 
 /*
@@ -1007,6 +1269,31 @@ typedef int (*cib_property_fn)(void *user_data, const char *key, const char *val
  * cib_conversation_get(). Read-only. Returns as cib_conversation_get(). */
 CIB_API int cib_conversation_properties(cib_ctx *ctx, const char *user, size_t user_len,
                                         uint64_t conversation, cib_property_fn fn, void *user_data);
+
+typedef struct cib_ticket_info {
+    size_t size;
+    uint64_t id;
+    uint64_t conversation;
+    const char *pipeline;
+    const char *stage;
+    const char *owner; /* user id, or NULL */
+    int64_t created_at;
+    size_t n_properties;
+} cib_ticket_info;
+#define CIB_TICKET_INFO_INIT                                                                       \
+    {                                                                                              \
+        sizeof(cib_ticket_info), 0, 0, NULL, NULL, NULL, 0, 0                                      \
+    }
+
+/*
+ * Read a ticket (R-TICKET-*) as `user` sees it (NULL: the account's view; a
+ * ticket of a conversation the user may not view is CIB_ENOTFOUND). Tickets
+ * live in the store; the strings of *out stay valid until the next
+ * cib_ticket_get() or change of the context. Read-only. Returns CIB_OK,
+ * CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_ticket_get(cib_ctx *ctx, const char *user, size_t user_len, uint64_t ticket,
+                           cib_ticket_info *out);
 
 enum cib_view_kind {
     CIB_VIEW_ALL = 1,        /* every conversation of the inbox */
@@ -1061,6 +1348,8 @@ enum cib_list {
     CIB_LIST_INBOX_CHANNELS = 5,     /* owner: inbox id; items: channel ids */
     CIB_LIST_CHANNEL_PROPERTIES = 6, /* owner: channel id; items: key, value,
                                         key, value, ... (2 per property) */
+    CIB_LIST_CHANNEL_TARGETS = 8,    /* owner: channel id; items: the routing
+                                        targets as "user:ID" or "team:ID" */
     CIB_LIST_CONTACT_ADDRESSES = 7   /* owner: contact id; items: addresses
                                         learned from inbound messages, fields
                                         separated by newlines (ids hold none):

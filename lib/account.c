@@ -12,6 +12,7 @@
 #include "error.h"
 #include "inbox.h"
 #include "pipeline.h"
+#include "route.h"
 #include "store.h"
 #include "team.h"
 #include "user.h"
@@ -26,9 +27,13 @@ static const struct {
     int kind;
     int (*load)(cib_ctx *, const cib_row *);
 } loaders[] = {
-    {CIB_KIND_USER, cib__user_load},       {CIB_KIND_TEAM, cib__team_load},
-    {CIB_KIND_CONTACT, cib__contact_load}, {CIB_KIND_PIPELINE, cib__pipeline_load},
-    {CIB_KIND_INBOX, cib__inbox_load},     {CIB_KIND_CHANNEL, cib__channel_load},
+    {CIB_KIND_USER, cib__user_load},
+    {CIB_KIND_TEAM, cib__team_load},
+    {CIB_KIND_CONTACT, cib__contact_load},
+    {CIB_KIND_PIPELINE, cib__pipeline_load},
+    {CIB_KIND_INBOX, cib__inbox_load},
+    {CIB_KIND_CHANNEL, cib__channel_load},
+    {CIB_KIND_ROUTING, cib__route_load_cursor},
 };
 
 static int load_one(cib_ctx *ctx, const cib_row *row, void *arg)
@@ -162,6 +167,8 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
         rc = cib__fail(ctx, CIB_ESTORAGE, "store holds no default inbox");
     if (!rc)
         rc = cib__conv_load_open(ctx);
+    if (!rc)
+        rc = cib__route_load_queues(ctx);
     if (!rc)
         rc = cib__dedup_load(ctx);
     return rc;

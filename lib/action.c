@@ -10,6 +10,7 @@
 #include "inbox.h"
 #include "message.h"
 #include "outbound.h"
+#include "route.h"
 #include "user.h"
 
 /* Messenger's window (R-CHAN-8): 24 hours after the contact's last message. */
@@ -251,14 +252,37 @@ int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
         target_release(ctx, &t);
         return rc;
     }
+    /* It leaves a waiting queue, if in one; the previous assignee's room
+     * may take waiting work (R-ROUTE-8). */
     int reason = target_user ? CIB_REASON_MANUAL : CIB_REASON_NONE;
+    uint64_t seq = ctx->seq + 1;
     cib__conv next = *t.cv;
     next.assignee = target_user;
     next.reason = (uint8_t)reason;
-    if ((rc = write_state(ctx, &next, CIB_STATUS_OPEN, 0)))
+    next.wait = NULL;
+    cib__plan plan;
+    cib__plan_init(ctx, &plan);
+    rc = cib__plan_move(ctx, &plan, t.cv->assignee, target_user, seq);
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = cib__conv_write(ctx, &next, CIB_STATUS_OPEN, 0);
+        if (!rc && target_user)
+            rc = cib__route_write_pick(ctx, NULL, target_user, seq);
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        rc = cib__tx_end(ctx, rc);
+    }
+    if (rc) {
+        cib__plan_free(ctx, &plan);
         return rc;
+    }
+    cib__wait_drop(ctx, t.cv);
     cib__conv_set_assignee(ctx, t.cv, target_user, reason);
+    if (target_user)
+        cib__route_apply_pick(ctx, NULL, target_user, seq);
+    cib__plan_apply(ctx, &plan);
     cib__conv_emit(ctx, CIB_EVENT_ASSIGNED, t.cv, target_user, 0, 0);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
     return CIB_OK;
 }
 
@@ -275,10 +299,25 @@ int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already closed",
                          (unsigned long long)conversation);
     }
-    if ((rc = write_state(ctx, t.cv, CIB_STATUS_CLOSED, cib__now(ctx))))
+    /* The assignee's room may take waiting work (R-ROUTE-8). */
+    cib__plan plan;
+    cib__plan_init(ctx, &plan);
+    rc = cib__plan_move(ctx, &plan, t.cv->assignee, NULL, 0);
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = cib__conv_write(ctx, t.cv, CIB_STATUS_CLOSED, cib__now(ctx));
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        rc = cib__tx_end(ctx, rc);
+    }
+    if (rc) {
+        cib__plan_free(ctx, &plan);
         return rc;
+    }
     cib__conv_emit(ctx, CIB_EVENT_CLOSED, t.cv, u, 0, 0);
     cib__conv_evict(ctx, t.cv);
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
     return CIB_OK;
 }
 

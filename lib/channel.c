@@ -4,9 +4,14 @@
 
 #include <string.h>
 
+#include "conversation.h"
 #include "error.h"
+#include "hours.h"
 #include "inbox.h"
 #include "props.h"
+#include "route.h"
+#include "rule.h"
+#include "ticket.h"
 
 /* A channel's checked definition, before it becomes an object. */
 typedef struct channel_spec {
@@ -21,7 +26,21 @@ typedef struct channel_spec {
     int log_forward;
     int threading; /* custom; else 0 */
     cib__props *props;
+    const cib_routing_def *routing; /* as given; made into a rule on creation */
+    cib__tickets *tickets;          /* made; NULL: none */
+    cib__hours *hours;              /* made (chat); NULL: not a chat */
+    int set_tickets, set_hours;     /* update: replace them */
 } channel_spec;
+
+static void spec_free(cib_ctx *ctx, channel_spec *s)
+{
+    cib__props_unref(ctx, s->props);
+    cib__tickets_free(ctx, s->tickets);
+    cib__hours_free(ctx, s->hours);
+    s->props = NULL;
+    s->tickets = NULL;
+    s->hours = NULL;
+}
 
 cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len)
 {
@@ -121,8 +140,20 @@ static int settings_check(cib_ctx *ctx, channel_spec *s, const cib_channel_def *
     } else if (d->threading != CIB_THREADING_KEY) {
         return foreign_setting(ctx, "threading");
     }
-    return cib__props_make(ctx, "properties", d->property_keys, d->property_key_lens,
-                           d->property_values, d->property_value_lens, d->n_properties, &s->props);
+    s->routing = d->routing;
+    s->tickets = NULL;
+    s->hours = NULL;
+    s->set_tickets = d->tickets != NULL || s->type == CIB_CHANNEL_FORM;
+    s->set_hours = s->type == CIB_CHANNEL_CHAT;
+    if (s->type != CIB_CHANNEL_CHAT && d->availability)
+        return foreign_setting(ctx, "availability");
+    rc = cib__props_make(ctx, "properties", d->property_keys, d->property_key_lens,
+                         d->property_values, d->property_value_lens, d->n_properties, &s->props);
+    if (!rc && s->set_tickets)
+        rc = cib__tickets_make(ctx, d->tickets, s->type, &s->tickets);
+    if (!rc && s->set_hours)
+        rc = cib__hours_make(ctx, d->availability, &s->hours);
+    return rc;
 }
 
 /* Check a def against the account: the inbox, the type, the address. */
@@ -223,6 +254,7 @@ static int settings_copy(cib_ctx *ctx, const channel_spec *s, settings *t)
     if ((s->sender.p && !t->sender) || (s->company.p && !t->company) ||
         (s->signature.p && !t->signature)) {
         settings_free(ctx, t);
+        *t = (settings){NULL, NULL, NULL};
         return cib__nomem(ctx);
     }
     return CIB_OK;
@@ -252,6 +284,9 @@ static void channel_free(cib_ctx *ctx, cib__channel *ch)
     settings t = {ch->sender_name, ch->company, ch->signature};
     settings_free(ctx, &t);
     cib__props_unref(ctx, ch->props);
+    cib__rule_free(ctx, ch->rule);
+    cib__tickets_free(ctx, ch->tickets);
+    cib__hours_free(ctx, ch->hours);
     cib__free(&ctx->mem, ch->id);
     cib__free(&ctx->mem, ch->address);
     cib__free(&ctx->mem, ch);
@@ -266,7 +301,8 @@ void cib__channel_destroy(cib_ctx *ctx, cib__channel *ch)
 
 /* Create and index a channel (not yet in its inbox's array); it takes the
  * spec's props. Fallible; on failure nothing changed. */
-static int channel_create(cib_ctx *ctx, channel_spec *s, int64_t created_at, cib__channel **out)
+static int channel_create(cib_ctx *ctx, channel_spec *s, int64_t created_at, int loading,
+                          cib__channel **out)
 {
     cib__channel *ch = cib__calloc(&ctx->mem, 1, sizeof *ch);
     if (!ch)
@@ -298,6 +334,17 @@ static int channel_create(cib_ctx *ctx, channel_spec *s, int64_t created_at, cib
         channel_free(ctx, ch);
         return cib__nomem(ctx);
     }
+    ch->tickets = s->tickets;
+    ch->hours = s->hours;
+    s->tickets = NULL;
+    s->hours = NULL;
+    /* The rule, not linked to its users until installed. */
+    int rc = loading ? cib__rule_load(ctx, ch, s->routing, &ch->rule)
+                     : cib__rule_make(ctx, ch, s->routing, &ch->rule);
+    if (rc) {
+        cib__channel_destroy(ctx, ch);
+        return rc;
+    }
     *out = ch;
     return CIB_OK;
 }
@@ -318,7 +365,16 @@ int cib__channel_write(cib_ctx *ctx, const cib__channel *ch)
     cib__rowb_int(&b, "log_forward_to_original", ch->log_forward_to_original);
     cib__rowb_text(&b, "threading", cib__threading_name(ch->threading));
     cib__props_row(&b, ch->props);
-    return cib__tx_put(ctx, &b.row);
+    char owner[CIB__ID_MAX + 8];
+    cib__tickets_row(&b, ch->tickets, owner, sizeof owner);
+    cib__rule_row(&b, ch->rule);
+    cib__hours_tmp hours;
+    int rc = cib__hours_row(ctx, &b, ch->hours, &hours);
+    if (!rc) {
+        rc = cib__tx_put(ctx, &b.row);
+        cib__hours_row_free(ctx, &hours);
+    }
+    return rc;
 }
 
 /* How channel_install() writes the new channel's row. */
@@ -330,7 +386,7 @@ enum { WRITE_NONE, WRITE_IN_TX, WRITE_OWN_TX };
 static int channel_install(cib_ctx *ctx, channel_spec *s, int64_t created_at, int write)
 {
     cib__channel *ch;
-    int rc = channel_create(ctx, s, created_at, &ch);
+    int rc = channel_create(ctx, s, created_at, write == WRITE_NONE, &ch);
     if (rc)
         return rc;
     cib__channel **arr = cib__inbox_channels_with(ctx, s->inbox, ch);
@@ -345,6 +401,7 @@ static int channel_install(cib_ctx *ctx, channel_spec *s, int64_t created_at, in
         return rc;
     }
     cib__inbox_set_channels(ctx, s->inbox, arr);
+    cib__rule_install(ctx, ch, ch->rule);
     return CIB_OK;
 }
 
@@ -353,6 +410,8 @@ static int def_read(cib_ctx *ctx, const cib_channel_def *def, cib_channel_def *d
     cib_channel_def init = CIB_CHANNEL_DEF_INIT;
     *d = init;
     s->props = NULL;
+    s->tickets = NULL;
+    s->hours = NULL;
     int rc = cib__def_read(ctx, "def", def, sizeof *d, d);
     if (!rc)
         rc = cib__arg_id(ctx, "id", d->id, d->id_len, &s->id);
@@ -371,8 +430,84 @@ int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
         rc = spec_available(ctx, &s);
     if (!rc)
         rc = channel_install(ctx, &s, cib__now(ctx), WRITE_OWN_TX);
-    cib__props_unref(ctx, s.props);
+    spec_free(ctx, &s);
     return rc;
+}
+
+/*
+ * Replace parts of a channel in one transaction: its settings (s, or NULL to
+ * keep them), its routing rule (routing, or NULL), its ticket rule and its
+ * availability (when set_*). Users eligible under a new rule take its
+ * waiting conversations (R-ROUTE-8); a rule without a queue releases them.
+ */
+static int channel_reconfigure(cib_ctx *ctx, cib__channel *ch, channel_spec *s,
+                               const cib_routing_def *routing, int set_tickets,
+                               cib__tickets *tickets, int set_hours, cib__hours *hours)
+{
+    settings t = {NULL, NULL, NULL};
+    cib__rule *rule = NULL;
+    cib__plan plan;
+    cib__plan_init(ctx, &plan);
+    int rc = s ? settings_copy(ctx, s, &t) : CIB_OK;
+    if (!rc && routing)
+        rc = cib__rule_make(ctx, ch, routing, &rule);
+    if (!rc && rule)
+        rc = cib__plan_rule(ctx, &plan, rule, ch->rule);
+    if (!rc)
+        rc = cib__plan_run(ctx, &plan);
+    int release = rule && !rule->queue && ch->rule->n_waiting;
+    cib__channel next = *ch;
+    if (s) {
+        next.status = s->status;
+        next.sender_name = t.sender;
+        next.company = t.company;
+        next.signature = t.signature;
+        next.sender_display = s->display;
+        next.log_forward_to_original = s->log_forward;
+        next.threading = s->threading;
+        next.props = s->props;
+    }
+    if (rule)
+        next.rule = rule;
+    if (set_tickets)
+        next.tickets = tickets;
+    if (set_hours)
+        next.hours = hours;
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = cib__channel_write(ctx, &next);
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        for (cib__wait *w = release ? ch->rule->wait_head : NULL; w && !rc; w = w->next) {
+            cib__conv free_conv = *w->conv;
+            free_conv.wait = NULL;
+            rc = cib__conv_write(ctx, &free_conv, CIB_STATUS_OPEN, 0);
+        }
+        rc = cib__tx_end(ctx, rc);
+    }
+    if (rc) {
+        settings_free(ctx, &t);
+        cib__rule_free(ctx, rule);
+        cib__plan_free(ctx, &plan);
+        return rc;
+    }
+    if (s)
+        settings_install(ctx, ch, s, &t);
+    if (rule)
+        cib__rule_install(ctx, ch, rule);
+    while (release && ch->rule->wait_head)
+        cib__wait_drop(ctx, ch->rule->wait_head->conv);
+    if (set_tickets) {
+        cib__tickets_free(ctx, ch->tickets);
+        ch->tickets = tickets;
+    }
+    if (set_hours) {
+        cib__hours_free(ctx, ch->hours);
+        ch->hours = hours;
+    }
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
+    return CIB_OK;
 }
 
 int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def)
@@ -393,32 +528,20 @@ int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def)
                        "invalid argument: a channel's inbox, type and address cannot change");
     if (!rc)
         rc = sender_available(ctx, &s, ch);
-    settings t;
-    if (!rc)
-        rc = settings_copy(ctx, &s, &t);
-    if (rc) {
-        cib__props_unref(ctx, s.props);
-        return rc;
+    /* Rules are replaced only when given (a form's is checked on any update). */
+    int set_tickets = d.tickets != NULL, set_hours = d.availability != NULL;
+    if (!rc) {
+        rc =
+            channel_reconfigure(ctx, ch, &s, d.routing, set_tickets, s.tickets, set_hours, s.hours);
+        if (!rc) {
+            if (set_tickets)
+                s.tickets = NULL;
+            if (set_hours)
+                s.hours = NULL;
+        }
     }
-    cib__channel next = *ch;
-    next.status = s.status;
-    next.sender_name = t.sender;
-    next.company = t.company;
-    next.signature = t.signature;
-    next.sender_display = s.display;
-    next.log_forward_to_original = s.log_forward;
-    next.threading = s.threading;
-    next.props = s.props;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__channel_write(ctx, &next));
-    if (rc) {
-        settings_free(ctx, &t);
-        cib__props_unref(ctx, s.props);
-        return rc;
-    }
-    settings_install(ctx, ch, &s, &t);
-    return CIB_OK;
+    spec_free(ctx, &s);
+    return rc;
 }
 
 int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
@@ -433,19 +556,23 @@ int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
     channel_spec s;
     s.id.p = id;
     s.id.n = strlen(id);
+    s.props = NULL;
+    s.tickets = NULL;
+    s.hours = NULL;
     int rc = spec_check(ctx, &s, &d);
     if (!rc)
         rc = spec_available(ctx, &s);
     if (!rc)
         rc = channel_install(ctx, &s, ib->created_at, WRITE_IN_TX);
-    cib__props_unref(ctx, s.props);
+    spec_free(ctx, &s);
     return rc;
 }
 
-static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__channel **out)
+int cib__channel_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len,
+                     cib__channel **out)
 {
     cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    int rc = cib__arg_id(ctx, name, id, id_len, &sid);
     if (rc)
         return rc;
     if (!(*out = cib__channel_find(ctx, sid.p, sid.n)))
@@ -457,7 +584,7 @@ int cib_channel_set_status(cib_ctx *ctx, const char *id, size_t id_len, int stat
 {
     CIB__ENTER_WRITE(ctx, "cib_channel_set_status");
     cib__channel *ch;
-    int rc = find_arg(ctx, id, id_len, &ch);
+    int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
     if (rc)
         return rc;
     if (!cib__channel_status_name(status))
@@ -473,12 +600,61 @@ int cib_channel_set_status(cib_ctx *ctx, const char *id, size_t id_len, int stat
     return rc;
 }
 
+int cib_channel_set_routing(cib_ctx *ctx, const char *id, size_t id_len,
+                            const cib_routing_def *routing)
+{
+    CIB__ENTER_WRITE(ctx, "cib_channel_set_routing");
+    cib__channel *ch;
+    int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
+    if (rc)
+        return rc;
+    CIB__NOT_NULL(ctx, routing, "routing");
+    return channel_reconfigure(ctx, ch, NULL, routing, 0, NULL, 0, NULL);
+}
+
+int cib_channel_set_tickets(cib_ctx *ctx, const char *id, size_t id_len,
+                            const cib_ticket_def *tickets)
+{
+    CIB__ENTER_WRITE(ctx, "cib_channel_set_tickets");
+    cib__channel *ch;
+    int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
+    if (rc)
+        return rc;
+    CIB__NOT_NULL(ctx, tickets, "tickets");
+    cib__tickets *t;
+    if ((rc = cib__tickets_make(ctx, tickets, ch->type, &t)))
+        return rc;
+    if ((rc = channel_reconfigure(ctx, ch, NULL, NULL, 1, t, 0, NULL)))
+        cib__tickets_free(ctx, t);
+    return rc;
+}
+
+int cib_channel_set_availability(cib_ctx *ctx, const char *id, size_t id_len,
+                                 const cib_availability_def *availability)
+{
+    CIB__ENTER_WRITE(ctx, "cib_channel_set_availability");
+    cib__channel *ch;
+    int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
+    if (rc)
+        return rc;
+    CIB__NOT_NULL(ctx, availability, "availability");
+    if (ch->type != CIB_CHANNEL_CHAT)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: channel '%s' is not a chat channel",
+                         ch->id);
+    cib__hours *h;
+    if ((rc = cib__hours_make(ctx, availability, &h)))
+        return rc;
+    if ((rc = channel_reconfigure(ctx, ch, NULL, NULL, 0, NULL, 1, h)))
+        cib__hours_free(ctx, h);
+    return rc;
+}
+
 int cib_channel_get(cib_ctx *ctx, const char *id, size_t id_len, cib_channel_info *out)
 {
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
     cib__channel *ch;
-    int rc = find_arg(ctx, id, id_len, &ch);
+    int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
     if (rc)
         return rc;
     cib_channel_info info = CIB_CHANNEL_INFO_INIT;
@@ -495,12 +671,28 @@ int cib_channel_get(cib_ctx *ctx, const char *id, size_t id_len, cib_channel_inf
     info.log_forward_to_original = ch->log_forward_to_original;
     info.threading = ch->threading;
     info.n_properties = cib__props_count(ch->props);
+    info.routing_mode = ch->rule->mode;
+    info.strategy = ch->rule->strategy;
+    info.only_available = ch->rule->only_available;
+    info.queue = ch->rule->queue;
+    if (ch->tickets) {
+        info.tickets = 1;
+        info.ticket_pipeline = ch->tickets->pipeline->id;
+        info.ticket_stage = ch->tickets->pipeline->stages[ch->tickets->stage];
+        info.ticket_owner = ch->tickets->owner;
+        info.ticket_owner_user = ch->tickets->owner_user ? ch->tickets->owner_user->id : NULL;
+    }
+    if (ch->hours) {
+        info.chat_mode = ch->hours->mode;
+        info.tz = ch->hours->zone ? ch->hours->zone->name : NULL;
+    }
     return cib__info_write(ctx, "out", out, &info, sizeof info);
 }
 
 int cib__channel_write_delete(cib_ctx *ctx, const cib__channel *ch)
 {
-    return cib__tx_del(ctx, CIB_KIND_CHANNEL, ch->id, ch->id_len);
+    int rc = cib__tx_del(ctx, CIB_KIND_CHANNEL, ch->id, ch->id_len);
+    return rc ? rc : cib__tx_del(ctx, CIB_KIND_ROUTING, ch->id, ch->id_len);
 }
 
 int cib__channel_load(cib_ctx *ctx, const cib_row *row)
@@ -528,8 +720,22 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
         rc = cib__row_int(ctx, row, "log_forward_to_original", &log_forward);
     if (!rc)
         rc = cib__row_text(ctx, row, "threading", 1, &threading);
+    /* The rules stored with it, read into defs like the host's. */
+    cib_routing_def routing;
+    cib_ticket_def tickets;
+    cib_availability_def hours;
+    int kinds[CIB__MAX_TARGETS], has_tickets = 0, has_hours = 0;
+    const char *ids[CIB__MAX_TARGETS];
+    size_t lens[CIB__MAX_TARGETS];
+    unsigned days[CIB__MAX_RANGES], from[CIB__MAX_RANGES], to[CIB__MAX_RANGES];
+    if (!rc)
+        rc = cib__rule_def_from_row(ctx, row, &routing, kinds, ids, lens);
+    if (!rc)
+        rc = cib__tickets_def_from_row(ctx, row, &tickets, &has_tickets);
+    if (!rc)
+        rc = cib__hours_def_from_row(ctx, row, &hours, days, from, to, &has_hours);
     if (rc)
-        return rc;
+        return cib__row_refused(ctx, row, rc);
     /* Rebuild the def the channel was made from and check it like new. */
     cib_channel_def d = CIB_CHANNEL_DEF_INIT;
     d.id = row->key;
@@ -552,8 +758,13 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
         d.log_forward_to_original = (int)log_forward;
     if (threading.p)
         d.threading = cib__threading_parse(threading);
+    d.routing = &routing;
+    d.tickets = has_tickets ? &tickets : NULL;
+    d.availability = has_hours ? &hours : NULL;
     channel_spec s;
     s.props = NULL;
+    s.tickets = NULL;
+    s.hours = NULL;
     rc = cib__arg_id(ctx, "id", d.id, d.id_len, &s.id);
     if (!rc)
         rc = spec_check(ctx, &s, &d);
@@ -567,7 +778,7 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
     }
     if (!rc)
         rc = channel_install(ctx, &s, created_at, WRITE_NONE);
-    cib__props_unref(ctx, s.props);
+    spec_free(ctx, &s);
     return rc ? cib__row_refused(ctx, row, rc) : CIB_OK;
 }
 
@@ -602,7 +813,34 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_str(b, "=");
             cib__buf_quote(b, ch->props->values[i], ch->props->value_lens[i]);
         }
-        cib__buf_str(b, "]\n");
+        cib__buf_str(b, "]");
+        const cib__rule *r = ch->rule;
+        cib__buf_fmt(b, " routing=%d/%d/%d/%d targets=[", r->mode, r->strategy, r->only_available,
+                     r->queue);
+        for (size_t i = 0; i < r->n_targets; i++) {
+            cib__buf_str(b, i ? "," : "");
+            cib__buf_str(b, r->tusers[i] ? "user:" : "team:");
+            cib__buf_str(b, r->tusers[i] ? r->tusers[i]->id : r->tteams[i]->id);
+        }
+        cib__buf_str(b, "] cursor=");
+        cib__buf_str(b, r->cursor ? r->cursor->id : "-");
+        cib__buf_str(b, " waiting=[");
+        for (const cib__wait *w = r->wait_head; w; w = w->next)
+            cib__buf_fmt(b, "%s%llu@%llu", w == r->wait_head ? "" : ",",
+                         (unsigned long long)w->conv->id, (unsigned long long)w->seq);
+        cib__buf_str(b, "]");
+        if (ch->tickets)
+            cib__buf_fmt(b, " tickets=%s/%s/%d/%s", ch->tickets->pipeline->id,
+                         ch->tickets->pipeline->stages[ch->tickets->stage], ch->tickets->owner,
+                         ch->tickets->owner_user ? ch->tickets->owner_user->id : "-");
+        if (ch->hours) {
+            cib__buf_fmt(b, " chat=%d/%s", ch->hours->mode,
+                         ch->hours->zone ? ch->hours->zone->name : "-");
+            for (size_t i = 0; i < ch->hours->n_ranges; i++)
+                cib__buf_fmt(b, ",%u:%u-%u", ch->hours->ranges[i].days, ch->hours->ranges[i].from,
+                             ch->hours->ranges[i].to);
+        }
+        cib__buf_str(b, "\n");
     }
 }
 

@@ -6,6 +6,10 @@
 #include "store.h"
 
 cib__channel *cib__channel_find(cib_ctx *ctx, const char *id, size_t len);
+/* Argument `name` names an existing channel: CIB_OK, CIB_EINVAL,
+ * CIB_ENOTFOUND. */
+int cib__channel_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len,
+                     cib__channel **out);
 /* 1 for email and fallback email. */
 int cib__channel_is_email(int type);
 /* Write the channel's row (inside a transaction). */

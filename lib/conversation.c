@@ -11,6 +11,8 @@
 #include "dedup.h"
 #include "error.h"
 #include "props.h"
+#include "route.h"
+#include "rule.h"
 #include "user.h"
 
 size_t cib__id_key(uint64_t id, char *buf)
@@ -79,6 +81,7 @@ void cib__conv_free(cib_ctx *ctx, cib__conv *cv)
 {
     if (!cv)
         return;
+    cib__free(&ctx->mem, cv->wait); /* a node not in a queue (a failed load) */
     cib__props_unref(ctx, cv->props);
     cib__free(&ctx->mem, cv);
 }
@@ -108,25 +111,35 @@ void cib__conv_link(cib_ctx *ctx, cib__conv *cv)
     cib__tree_insert(queue_of(cv), &cv->in_queue);
     if (has_thread(cv))
         cib__fptab_insert(&ctx->threads, cv->thread, cv);
+    if (cv->assignee) /* its load grew */
+        cib__rule_refresh_user(ctx, cv->assignee);
 }
 
 void cib__conv_evict(cib_ctx *ctx, cib__conv *cv)
 {
+    cib__user *u = cv->assignee;
+    cib__wait_drop(ctx, cv);
     cib__tree_remove(&cv->channel->inbox->open, &cv->in_inbox);
     cib__tree_remove(queue_of(cv), &cv->in_queue);
     if (has_thread(cv))
         cib__fptab_remove(&ctx->threads, cv->thread);
     cib__conv_unreserve(ctx, cv);
     cib__conv_free(ctx, cv);
+    if (u)
+        cib__rule_refresh_user(ctx, u);
 }
 
 void cib__conv_set_assignee(cib_ctx *ctx, cib__conv *cv, cib__user *u, int reason)
 {
-    (void)ctx;
+    cib__user *old = cv->assignee;
     cib__tree_remove(queue_of(cv), &cv->in_queue);
     cv->assignee = u;
     cv->reason = (uint8_t)reason;
     cib__tree_insert(queue_of(cv), &cv->in_queue);
+    if (old && old != u)
+        cib__rule_refresh_user(ctx, old);
+    if (u)
+        cib__rule_refresh_user(ctx, u);
 }
 
 static void text_or_null_time(cib__rowb *b, const char *name, int64_t t)
@@ -163,6 +176,15 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
         cib__rowb_text(&b, "thread", NULL);
     }
     cib__props_row(&b, cv->props);
+    if (cv->wait && status == CIB_STATUS_OPEN)
+        cib__rowb_int(&b, "queued", (int64_t)cv->wait->seq);
+    else
+        cib__rowb_text(&b, "queued", NULL);
+    char ticket[21];
+    if (cv->ticket)
+        cib__rowb_textn(&b, "ticket", ticket, cib__id_key(cv->ticket, ticket));
+    else
+        cib__rowb_text(&b, "ticket", NULL);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -176,8 +198,8 @@ struct decoded {
 static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
 {
     struct decoded *d = arg;
-    cib__str inbox, channel, contact, assignee, reason, status, thread;
-    int64_t created, last_inbound, first_reply, closed_at, n_messages, extra;
+    cib__str inbox, channel, contact, assignee, reason, status, thread, ticket;
+    int64_t created, last_inbound, first_reply, closed_at, n_messages, extra, queued;
     uint64_t id;
     int rc = cib__row_text(ctx, row, "inbox", 0, &inbox);
     if (!rc)
@@ -204,8 +226,13 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
         rc = cib__row_int(ctx, row, "window_extra_used", &extra);
     if (!rc)
         rc = cib__row_text(ctx, row, "thread", 1, &thread);
+    if (!rc)
+        rc = cib__row_int_or_null(ctx, row, "queued", &queued);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "ticket", 1, &ticket);
     if (rc)
         return rc;
+    uint64_t ticket_id = 0;
     cib__channel *ch = cib__channel_find(ctx, channel.p, channel.n);
     cib__contact *c = cib__contact_find(ctx, contact.p, contact.n);
     cib__user *u = assignee.p ? cib__user_find(ctx, assignee.p, assignee.n) : NULL;
@@ -225,8 +252,10 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
         bad = "its status is neither open nor closed";
     else if (thread.p && cib__fp_parse(thread.p, thread.n, &fp))
         bad = "its thread is not 32 hex digits";
-    else if (n_messages < 0 || n_messages > UINT32_MAX || (extra != 0 && extra != 1))
+    else if (n_messages < 0 || n_messages > UINT32_MAX || (extra != 0 && extra != 1) || queued < 0)
         bad = "a counter is out of range";
+    else if (ticket.p && (cib__id_parse(ticket.p, ticket.n, &ticket_id) || !ticket_id))
+        bad = "its ticket is not an id";
     if (bad)
         return cib__fail(ctx, CIB_ESTORAGE, "store holds a bad conversation row '%.*s': %s",
                          (int)(row->key_len > 40 ? 40 : row->key_len), row->key, bad);
@@ -244,6 +273,16 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
     cv->n_messages = (uint32_t)n_messages;
     cv->window_extra_used = (uint8_t)extra;
     cv->thread = fp;
+    cv->ticket = ticket_id;
+    int open = status.p[0] == 'o';
+    if (queued && open) { /* queued in order by cib__route_load_queues() */
+        if (cib__wait_new(ctx, &cv->wait)) {
+            cib__conv_free(ctx, cv);
+            return CIB_ENOMEM;
+        }
+        cv->wait->seq = (uint64_t)queued;
+        cv->wait->conv = cv;
+    }
     d->cv = cv;
     d->status = status.p[0] == 'o' ? CIB_STATUS_OPEN : CIB_STATUS_CLOSED;
     d->closed_at = closed_at;
@@ -355,7 +394,7 @@ static int collect_key(cib_ctx *ctx, const cib_row *row, void *arg)
 int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist *dedup)
 {
     static const int kinds[] = {CIB_KIND_CONVERSATION, CIB_KIND_MESSAGE, CIB_KIND_DEDUP,
-                                CIB_KIND_THREAD};
+                                CIB_KIND_THREAD, CIB_KIND_TICKET};
     int rc = CIB_OK;
     dedup->v = NULL;
     dedup->n = 0;
@@ -411,6 +450,7 @@ void cib__conv_emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user
     ev.user = user ? user->id : NULL;
     ev.reason = type == CIB_EVENT_ASSIGNED ? cv->reason : 0;
     ev.message_kind = kind;
+    ev.ticket = type == CIB_EVENT_TICKET_CREATED ? cv->ticket : 0;
     cib__emit(ctx, &ev);
 }
 

@@ -110,6 +110,12 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
                           "'opts->sender' is not CIB_SENDER_VERSION",
                           CIB_EINVAL);
     }
+    const char *zdir = o.zoneinfo_dir ? o.zoneinfo_dir : "/usr/share/zoneinfo";
+    if (strlen(zdir) >= sizeof ctx->zoneinfo_dir) {
+        cib__free(&mem, ctx);
+        return new_failed(opts, "invalid argument: 'opts->zoneinfo_dir' is too long", CIB_EINVAL);
+    }
+    strcpy(ctx->zoneinfo_dir, zdir);
     cib__fptab_init(&ctx->contact_index, 1);
     cib__fptab_init(&ctx->threads, 1);
     cib__fptab_init(&ctx->dedup.set, 0);
@@ -141,6 +147,7 @@ void cib_ctx_free(cib_ctx *ctx)
     if (ctx->in_tx)
         ctx->store.rollback(ctx->store.user_data);
     cib__account_free(ctx);
+    cib__free(&ctx->mem, ctx->ticket_scratch);
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;

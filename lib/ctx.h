@@ -51,6 +51,9 @@ struct cib_ctx {
     int64_t dedup_window;
     cib_sender sender;
     int has_sender;
+    char zoneinfo_dir[4096];
+    uint64_t seq;         /* the last assignment or queue order handed out */
+    void *ticket_scratch; /* the strings of the last cib_ticket_get() */
 
     char errmsg[512];
     char cbmsg[256]; /* set by a callback through cib_set_callback_error() */

@@ -18,6 +18,8 @@
 #include "error.h"
 #include "message.h"
 #include "props.h"
+#include "route.h"
+#include "ticket.h"
 
 /* Attachments and CC addresses per message, at most. */
 #define MAX_LIST 100
@@ -48,6 +50,14 @@ typedef struct plan {
     size_t expired;
     uint64_t message;
     cib__ids_mark ids;
+    /* Routing (R-ROUTE-*, R-AVAIL-2) and the ticket (R-TICKET-*): */
+    cib__decision route;
+    uint64_t seq;      /* route.assignee's new assignment order */
+    cib__wait *wait;   /* route.queue: the conversation's queue node */
+    cib__plan handout; /* a reassigned conversation frees room (R-ROUTE-8) */
+    const cib__tickets *tickets;
+    uint64_t ticket;
+    cib__user *ticket_owner;
 } plan;
 
 /* ---- checking ---- */
@@ -244,6 +254,24 @@ static int find_conversation(cib_ctx *ctx, const inbound *in, plan *p, cib__fp *
     return CIB_OK;
 }
 
+/* R-ROUTE-*: route a new conversation; R-AVAIL-2: route a chat
+ * conversation again when its assignee is away and reassigns replies. A
+ * reassignment frees room for waiting work (R-ROUTE-8). */
+static int decide(cib_ctx *ctx, const inbound *in, plan *p)
+{
+    if (p->how == NEW)
+        cib__route_new(ctx, in->ch, p->contact, &p->route);
+    else
+        cib__route_again(ctx, p->conv, &p->route);
+    if (p->route.assignee || p->route.queue)
+        p->seq = ctx->seq + 1;
+    if (p->route.queue && cib__wait_new(ctx, &p->wait))
+        return CIB_ENOMEM;
+    if (p->route.assignee && p->how == JOIN)
+        return cib__plan_move(ctx, &p->handout, p->conv->assignee, p->route.assignee, p->seq);
+    return CIB_OK;
+}
+
 /* ---- writing ---- */
 
 static int write_thread(cib_ctx *ctx, const inbound *in, const cib__conv *cv)
@@ -264,7 +292,9 @@ static int write_thread(cib_ctx *ctx, const inbound *in, const cib__conv *cv)
 static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64_t now)
 {
     uint64_t first;
-    size_t n_ids = 1 + (p->how == NEW) + p->contact_new;
+    const cib__tickets *t = in->ch->tickets;
+    p->tickets = p->how == NEW && t && t->automatic ? t : NULL; /* R-TICKET-1, 4 */
+    size_t n_ids = 1 + (p->how == NEW) + p->contact_new + (p->tickets != NULL);
     int rc = cib__ids_take(ctx, n_ids, &first);
     if (rc)
         return rc;
@@ -285,12 +315,35 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
     cib__conv *cv = p->conv;
     if (p->how != JOIN && (rc = cib__conv_reserve(ctx, cv)))
         return rc;
-    /* The conversation after this message (R-CHAN-8: the window restarts). */
+    /* The conversation after this message (R-CHAN-8: the window restarts),
+     * routed, with its ticket (R-TICKET-5: in the same transaction). */
     p->next = *cv;
     p->next.n_messages++;
     p->next.last_inbound_at = now;
     p->next.window_extra_used = 0;
+    cib__user *assignee = p->route.assignee;
+    if (assignee) {
+        p->next.assignee = assignee;
+        p->next.reason = (uint8_t)p->route.reason;
+    } else if (p->wait) {
+        p->wait->seq = p->seq;
+        p->next.wait = p->wait;
+    }
+    if (p->tickets) {
+        p->ticket = first + 1;
+        p->next.ticket = p->ticket;
+        p->ticket_owner = cib__ticket_owner(p->tickets, assignee);
+        if ((rc = cib__ticket_write(ctx, p->ticket, cv, p->tickets, p->ticket_owner, now)))
+            return rc;
+    }
     if ((rc = cib__conv_write(ctx, &p->next, CIB_STATUS_OPEN, 0)))
+        return rc;
+    /* An owner's assignment does not move a round-robin rule's turn. */
+    if (assignee &&
+        (rc = cib__route_write_pick(ctx, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule,
+                                    assignee, p->seq)))
+        return rc;
+    if ((rc = cib__plan_write(ctx, &p->handout)))
         return rc;
     if (p->how == NEW && (thread.lo || thread.hi) && (rc = write_thread(ctx, in, cv)))
         return rc;
@@ -326,6 +379,58 @@ static void undo(cib_ctx *ctx, plan *p)
     if (p->contact_new && p->contact)
         cib__contact_discard(ctx, p->contact);
     cib__ids_restore(ctx, p->ids);
+    cib__free(&ctx->mem, p->wait);
+    cib__plan_free(ctx, &p->handout);
+}
+
+/* Committed: the routing decision and the ticket in memory. */
+static void apply_route(cib_ctx *ctx, plan *p)
+{
+    cib__conv *cv = p->conv;
+    cib__user *u = p->route.assignee;
+    cv->ticket = p->next.ticket;
+    if (p->wait) {
+        cib__wait_push(cv, p->wait, p->seq);
+        if (p->seq > ctx->seq)
+            ctx->seq = p->seq;
+        p->wait = NULL;
+    }
+    if (!u)
+        return;
+    if (p->how == JOIN) {
+        cib__conv_set_assignee(ctx, cv, u, p->route.reason);
+    } else {
+        cv->assignee = u; /* linked by the caller */
+        cv->reason = (uint8_t)p->route.reason;
+    }
+}
+
+/* After linking: the assignee's order and turn, and hand-outs. */
+static void apply_pick(cib_ctx *ctx, plan *p)
+{
+    cib__user *u = p->route.assignee;
+    if (u)
+        cib__route_apply_pick(ctx, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule, u,
+                              p->seq);
+    cib__plan_apply(ctx, &p->handout);
+}
+
+static void emit_route(cib_ctx *ctx, const plan *p, cib_ingest_result *r)
+{
+    cib__conv *cv = p->conv;
+    if (p->route.assignee) {
+        r->reason = p->route.reason;
+        cib__conv_emit(ctx, CIB_EVENT_ASSIGNED, cv, p->route.assignee, 0, 0);
+    }
+    if (p->route.notify) { /* R-ROUTE-3 */
+        r->notified = p->route.notify->id;
+        cib__conv_emit(ctx, CIB_EVENT_NOTIFICATION, cv, p->route.notify, 0, 0);
+    }
+    if (p->ticket) {
+        r->ticket = p->ticket;
+        cib__conv_emit(ctx, CIB_EVENT_TICKET_CREATED, cv, p->ticket_owner, 0, 0);
+    }
+    r->queued = cv->wait != NULL;
 }
 
 /* ---- the whole path ---- */
@@ -374,6 +479,11 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
         return rc;
     int64_t now = cib__now(ctx);
     p.ids = cib__ids_save(ctx);
+    cib__plan_init(ctx, &p.handout);
+    if ((rc = decide(ctx, &in, &p))) {
+        undo(ctx, &p);
+        return rc;
+    }
     rc = cib__tx_begin(ctx);
     if (!rc)
         rc = cib__tx_end(ctx, write(ctx, &in, &p, thread, now));
@@ -388,8 +498,10 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     cv->n_messages = p.next.n_messages;
     cv->last_inbound_at = p.next.last_inbound_at;
     cv->window_extra_used = 0;
+    apply_route(ctx, &p);
     if (p.how != JOIN)
         cib__conv_link(ctx, cv);
+    apply_pick(ctx, &p);
     cib__dedup_commit(ctx, p.dedup, p.dedup_known, now, p.expired);
     r.conversation = cv->id;
     r.created = p.how == NEW;
@@ -401,6 +513,9 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     if (p.how != JOIN)
         cib__conv_emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
                        NULL, 0, 0);
+    emit_route(ctx, &p, &r);
     cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p.message, CIB_MESSAGE_INBOUND);
+    cib__plan_emit(ctx, &p.handout);
+    cib__plan_free(ctx, &p.handout);
     return cib__info_write(ctx, "out", out, &r, sizeof r);
 }

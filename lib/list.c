@@ -5,6 +5,7 @@
 #include "contact.h"
 #include "error.h"
 #include "props.h"
+#include "rule.h"
 #include "inbox.h"
 #include "pipeline.h"
 #include "team.h"
@@ -44,6 +45,15 @@ static int list_find(cib_ctx *ctx, int list, const char *owner, size_t owner_len
         *count = 2 * cib__props_count(ch->props);
         if (i < *count)
             *item = i % 2 ? ch->props->values[i / 2] : ch->props->keys[i / 2];
+        return CIB_OK;
+    }
+    case CIB_LIST_CHANNEL_TARGETS: {
+        cib__channel *ch = cib__channel_find(ctx, id.p, id.n);
+        if (!ch)
+            break;
+        *count = ch->rule->n_targets;
+        if (i < *count)
+            *item = ch->rule->labels[i];
         return CIB_OK;
     }
     case CIB_LIST_CONTACT_ADDRESSES: {

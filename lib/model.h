@@ -25,6 +25,11 @@ typedef struct cib__pipeline cib__pipeline;
 typedef struct cib__inbox cib__inbox;
 typedef struct cib__channel cib__channel;
 typedef struct cib__conv cib__conv;
+typedef struct cib__rule cib__rule;
+typedef struct cib__member cib__member;
+typedef struct cib__wait cib__wait;
+typedef struct cib__hours cib__hours;
+typedef struct cib__tickets cib__tickets;
 
 /* An immutable set of key=value properties, shared by reference count: a
  * channel's defaults are shared by the conversations it creates. */
@@ -46,9 +51,17 @@ struct cib__user {
     int role;            /* enum cib_role */
     int64_t created_at;
     size_t n_owned;     /* contacts whose owner this user is */
-    cib__tree assigned; /* open conversations assigned to this user */
-    unsigned mark;      /* scratch: duplicate detection in lists, always 0
-                           between calls */
+    cib__tree assigned; /* open conversations assigned to this user; its
+                           count is the user's load */
+    int status;         /* enum cib_availability */
+    int reassign_replies;
+    uint32_t capacity;        /* 0: no limit */
+    uint64_t seq;             /* order of the last assignment (or of creation) */
+    cib__member *memberships; /* the routing rules that name this user */
+    unsigned access_mark;     /* scratch, as mark */
+    uint32_t plan_slot;       /* scratch: index + 1 in a hand-out plan, else 0 */
+    unsigned mark;            /* scratch: duplicate detection in lists, always 0
+                                 between calls */
 };
 
 struct cib__team {
@@ -115,8 +128,11 @@ struct cib__channel {
     char *company;      /* email types; else NULL */
     char *signature;    /* or NULL */
     int log_forward_to_original;
-    int threading;     /* custom channels; else 0 */
-    cib__props *props; /* default conversation properties, never NULL */
+    int threading;         /* custom channels; else 0 */
+    cib__props *props;     /* default conversation properties, or NULL */
+    cib__rule *rule;       /* routing (never NULL) */
+    cib__tickets *tickets; /* ticket rule, or NULL */
+    cib__hours *hours;     /* chat channels' availability, else NULL */
 };
 
 /*
@@ -137,6 +153,8 @@ struct cib__conv {
     uint32_t n_messages;
     uint8_t reason;            /* enum cib_reason */
     uint8_t window_extra_used; /* Messenger: the one reply after 24 hours */
+    cib__wait *wait;           /* in its rule's queue (R-ROUTE-8), or NULL */
+    uint64_t ticket;           /* its ticket, or 0 */
     cib__tnode in_inbox;       /* inbox->open */
     cib__tnode in_queue;       /* inbox->unassigned or assignee->assigned */
 };

@@ -110,10 +110,16 @@ int cib__props_make(cib_ctx *ctx, const char *arg, const char *const *keys, cons
 
 int cib__props_load(cib_ctx *ctx, const cib_row *row, cib__props **out)
 {
+    return cib__props_load_as(ctx, row, "property_keys", "property_values", out);
+}
+
+int cib__props_load_as(cib_ctx *ctx, const cib_row *row, const char *key_field,
+                       const char *value_field, cib__props **out)
+{
     const cib_field *keys, *values;
-    int rc = cib__row_list(ctx, row, "property_keys", &keys);
+    int rc = cib__row_list(ctx, row, key_field, &keys);
     if (!rc)
-        rc = cib__row_list(ctx, row, "property_values", &values);
+        rc = cib__row_list(ctx, row, value_field, &values);
     if (!rc && keys->n_items != values->n_items)
         rc = cib__fail(ctx, CIB_ESTORAGE, "property_keys and property_values differ in length");
     if (!rc)
@@ -124,8 +130,14 @@ int cib__props_load(cib_ctx *ctx, const cib_row *row, cib__props **out)
 
 void cib__props_row(cib__rowb *b, const cib__props *p)
 {
-    cib__rowb_list(b, "property_keys", p ? (const char *const *)p->keys : NULL,
-                   p ? p->key_lens : NULL, cib__props_count(p));
-    cib__rowb_list(b, "property_values", p ? (const char *const *)p->values : NULL,
+    cib__props_row_as(b, "property_keys", "property_values", p);
+}
+
+void cib__props_row_as(cib__rowb *b, const char *key_field, const char *value_field,
+                       const cib__props *p)
+{
+    cib__rowb_list(b, key_field, p ? (const char *const *)p->keys : NULL, p ? p->key_lens : NULL,
+                   cib__props_count(p));
+    cib__rowb_list(b, value_field, p ? (const char *const *)p->values : NULL,
                    p ? p->value_lens : NULL, cib__props_count(p));
 }

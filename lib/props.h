@@ -21,6 +21,10 @@ int cib__props_make(cib_ctx *ctx, const char *arg, const char *const *keys, cons
 int cib__props_load(cib_ctx *ctx, const cib_row *row, cib__props **out);
 /* Add property_keys and property_values to a row. */
 void cib__props_row(cib__rowb *b, const cib__props *p);
+/* The same with other field names. */
+int cib__props_load_as(cib_ctx *ctx, const cib_row *row, const char *keys, const char *values,
+                       cib__props **out);
+void cib__props_row_as(cib__rowb *b, const char *keys, const char *values, const cib__props *p);
 
 /* Take and release a reference (NULL is the empty set). */
 cib__props *cib__props_ref(cib__props *p);

@@ -283,6 +283,7 @@ static const char *const attachment_names[] = {NULL,    "audio", "voice", "stick
                                                "image", "video", "file"};
 static const char *const display_names[] = {NULL, "agent_and_company", "company"};
 static const char *const threading_names[] = {NULL, "key", "new"};
+static const char *const availability_names[] = {NULL, "available", "away", "offline"};
 
 #define NAME_OF(table, v)                                                                          \
     ((v) > 0 && (size_t)(v) < sizeof(table) / sizeof(table[0]) ? table[(v)] : NULL)
@@ -296,6 +297,16 @@ static int parse(const char *const *table, size_t n, cib__str s)
 }
 
 #define PARSE(table, s) parse(table, sizeof(table) / sizeof(table[0]), s)
+
+const char *cib__availability_name(int v)
+{
+    return NAME_OF(availability_names, v);
+}
+
+int cib__availability_parse(cib__str s)
+{
+    return PARSE(availability_names, s);
+}
 
 const char *cib__reason_name(int v)
 {
@@ -386,8 +397,8 @@ int cib__channel_status_parse(cib__str s)
 
 const char *cib_kind_name(int kind)
 {
-    static const char *const names[] = {NULL,           "account",  "user",  "team",
-                                        "contact",      "pipeline", "inbox", "channel",
-                                        "conversation", "message",  "dedup", "thread"};
+    static const char *const names[] = {NULL,       "account", "user",    "team",         "contact",
+                                        "pipeline", "inbox",   "channel", "conversation", "message",
+                                        "dedup",    "thread",  "routing", "ticket"};
     return NAME_OF(names, kind);
 }

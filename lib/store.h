@@ -7,7 +7,7 @@
 
 /* ---- building rows ---- */
 
-#define CIB__ROW_MAX_FIELDS 24
+#define CIB__ROW_MAX_FIELDS 40
 
 typedef struct cib__rowb {
     cib_row row;
@@ -61,6 +61,8 @@ const char *cib__role_name(int role);
 const char *cib__channel_type_name(int type);
 const char *cib__channel_status_name(int status);
 const char *cib__reason_name(int reason);
+const char *cib__availability_name(int status);
+int cib__availability_parse(cib__str s);
 const char *cib__message_kind_name(int kind);
 const char *cib__attachment_kind_name(int kind);
 const char *cib__display_name(int display);

@@ -8,6 +8,8 @@
 #include "conversation.h"
 #include "error.h"
 #include "inbox.h"
+#include "route.h"
+#include "rule.h"
 #include "team.h"
 
 /* A user's properties, checked, before they become an object. */
@@ -15,6 +17,7 @@ typedef struct user_spec {
     cib__str id, name;
     cib__email email;
     int seat, role;
+    uint32_t capacity;
 } user_spec;
 
 cib__user *cib__user_find(cib_ctx *ctx, const char *id, size_t len)
@@ -82,6 +85,8 @@ static cib__user *user_new(cib_ctx *ctx, const user_spec *s, int64_t created_at)
     u->email = s->email.n ? cib__strndup(&ctx->mem, s->email.s, s->email.n) : NULL;
     u->seat = s->seat;
     u->role = s->role;
+    u->capacity = s->capacity;
+    u->status = CIB_OFFLINE; /* R-AVAIL-1 */
     u->created_at = created_at;
     cib__tree_init(&u->assigned, CIB__CONV_TREE(in_queue));
     if (!u->id || !u->name || (s->email.n && !u->email)) {
@@ -116,7 +121,7 @@ static void user_unlink(cib_ctx *ctx, cib__user *u)
     CIB_HASH_DEL(&ctx->mem, hh, ctx->users, u);
 }
 
-static int user_put(cib_ctx *ctx, const cib__user *u)
+int cib__user_write(cib_ctx *ctx, const cib__user *u)
 {
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_USER, u->id, u->id_len);
@@ -125,6 +130,10 @@ static int user_put(cib_ctx *ctx, const cib__user *u)
     cib__rowb_text(&b, "seat", cib__seat_name(u->seat));
     cib__rowb_text(&b, "role", cib__role_name(u->role));
     cib__rowb_int(&b, "created_at", u->created_at);
+    cib__rowb_text(&b, "status", cib__availability_name(u->status));
+    cib__rowb_int(&b, "reassign_replies", u->reassign_replies);
+    cib__rowb_int(&b, "capacity", u->capacity);
+    cib__rowb_int(&b, "seq", (int64_t)u->seq);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -136,6 +145,7 @@ static int spec_from_def(cib_ctx *ctx, const cib_user_def *def, user_spec *s)
         return rc;
     s->seat = d.seat;
     s->role = d.role;
+    s->capacity = d.capacity;
     return spec_check(ctx, s, d.id, d.id_len, d.name, d.name_len, d.email, d.email_len);
 }
 
@@ -157,13 +167,111 @@ int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
         user_free(ctx, u);
         return rc;
     }
+    /* The order of creation breaks least-loaded ties between users never
+     * assigned. */
+    u->seq = ctx->seq + 1;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, user_put(ctx, u));
+        rc = cib__tx_end(ctx, cib__user_write(ctx, u));
     if (rc) {
         user_unlink(ctx, u);
         user_free(ctx, u);
+        return rc;
     }
+    ctx->seq = u->seq;
+    return CIB_OK;
+}
+
+/*
+ * A change of a user's routing state (status, seat, capacity), in one
+ * transaction with the conversations it hands out (R-ROUTE-8). A new seat
+ * rebuilds the rules: a team's member joins them when the seat becomes paid.
+ */
+static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *next)
+{
+    cib__plan plan;
+    cib__rebuild rb = {NULL, 0};
+    cib__plan_init(ctx, &plan);
+    int reseat = next->seat != u->seat, rc = CIB_OK;
+    if (reseat) {
+        /* Expand teams with the new seat in place; restored at once. */
+        int seat = u->seat;
+        u->seat = next->seat;
+        rc = cib__rules_remake(ctx, NULL, NULL, &rb);
+        u->seat = seat;
+        for (size_t i = 0; i < rb.n && !rc; i++)
+            rc = cib__plan_rule(ctx, &plan, rb.v[i], rb.v[i]->channel->rule);
+    }
+    if (!rc)
+        rc = cib__plan_user(ctx, &plan, u, next->status, next->seat, next->capacity, 0);
+    if (!rc)
+        rc = cib__plan_run(ctx, &plan);
+    cib__user row = *next;
+    row.seq = cib__plan_own_row(&plan, u);
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = cib__user_write(ctx, &row);
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        rc = cib__tx_end(ctx, rc);
+    }
+    if (rc) {
+        cib__rules_discard(ctx, &rb);
+        cib__plan_free(ctx, &plan);
+        return rc;
+    }
+    u->status = next->status;
+    u->seat = next->seat;
+    u->capacity = next->capacity;
+    u->reassign_replies = next->reassign_replies;
+    if (reseat)
+        cib__rules_install(ctx, &rb);
+    cib__rule_refresh_user(ctx, u);
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
+    return CIB_OK;
+}
+
+static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__user **out)
+{
+    cib__str sid;
+    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    if (rc)
+        return rc;
+    if (!(*out = cib__user_find(ctx, sid.p, sid.n)))
+        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
+    return CIB_OK;
+}
+
+int cib_user_set_status(cib_ctx *ctx, const char *id, size_t id_len, int status)
+{
+    CIB__ENTER_WRITE(ctx, "cib_user_set_status");
+    cib__user *u;
+    int rc = find_arg(ctx, id, id_len, &u);
+    if (rc)
+        return rc;
+    if (!cib__availability_name(status))
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: 'status' is %d, not a cib_availability", status);
+    cib__user next = *u;
+    next.status = status;
+    return change_routing_state(ctx, u, &next);
+}
+
+int cib_user_set_reassign_replies(cib_ctx *ctx, const char *id, size_t id_len, int on)
+{
+    CIB__ENTER_WRITE(ctx, "cib_user_set_reassign_replies");
+    cib__user *u;
+    int rc = find_arg(ctx, id, id_len, &u);
+    if (rc)
+        return rc;
+    cib__user next = *u;
+    next.reassign_replies = on != 0;
+    rc = cib__tx_begin(ctx);
+    if (rc == CIB_OK)
+        rc = cib__tx_end(ctx, cib__user_write(ctx, &next));
+    if (rc == CIB_OK)
+        u->reassign_replies = next.reassign_replies;
     return rc;
 }
 
@@ -193,10 +301,8 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
     next.email = rk.changed ? rk.key : u->email;
     next.seat = s.seat;
     next.role = s.role;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, user_put(ctx, &next));
-    if (rc) {
+    next.capacity = s.capacity;
+    if ((rc = change_routing_state(ctx, u, &next))) {
         cib__rekey_abort(&ctx->mem, &ctx->user_emails, &rk);
         cib__free(&ctx->mem, name);
         return rc;
@@ -204,7 +310,6 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
     cib__rekey_finish(&ctx->mem, &ctx->user_emails, &u->email, &u->email_ref, &rk);
     cib__free(&ctx->mem, u->name);
     u->name = name;
-    u->seat = s.seat;
     u->role = s.role;
     return CIB_OK;
 }
@@ -219,10 +324,18 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
     cib__user *u = cib__user_find(ctx, sid.p, sid.n);
     if (!u)
         return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
-    rc = cib__tx_begin(ctx);
-    if (rc)
+    /* The rules without them (removing a user makes nobody eligible: no
+     * conversations are handed out). */
+    cib__rebuild rb;
+    if ((rc = cib__rules_remake(ctx, u, NULL, &rb)))
         return rc;
-    rc = cib__team_write_without_user(ctx, u);
+    if ((rc = cib__tx_begin(ctx))) {
+        cib__rules_discard(ctx, &rb);
+        return rc;
+    }
+    rc = cib__rules_write(ctx, &rb, u);
+    if (!rc)
+        rc = cib__team_write_without_user(ctx, u);
     if (!rc)
         rc = cib__inbox_write_without(ctx, u, NULL);
     if (!rc)
@@ -231,8 +344,12 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
         rc = cib__conv_write_without_user(ctx, u);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_USER, u->id, u->id_len);
-    if ((rc = cib__tx_end(ctx, rc)))
+    if ((rc = cib__tx_end(ctx, rc))) {
+        cib__rules_discard(ctx, &rb);
         return rc;
+    }
+    cib__rules_install(ctx, &rb);
+    cib__rules_drop_owner(ctx, u);
     cib__conv_drop_user(ctx, u);
     cib__team_drop_user(ctx, u);
     cib__inbox_drop(ctx, u, NULL);
@@ -260,6 +377,10 @@ int cib_user_get(cib_ctx *ctx, const char *id, size_t id_len, cib_user_info *out
     info.seat = u->seat;
     info.role = u->role;
     info.created_at = u->created_at;
+    info.status = u->status;
+    info.reassign_replies = u->reassign_replies;
+    info.capacity = u->capacity;
+    info.load = (uint32_t)u->assigned.count;
     return cib__info_write(ctx, "out", out, &info, sizeof info);
 }
 
@@ -309,8 +430,8 @@ int cib__user_ids(cib_ctx *ctx, cib__user *const *users, size_t n, const cib__us
 
 int cib__user_load(cib_ctx *ctx, const cib_row *row)
 {
-    cib__str name, email, seat, role;
-    int64_t created_at;
+    cib__str name, email, seat, role, status;
+    int64_t created_at, reassign, capacity, seq;
     int rc = cib__row_text(ctx, row, "name", 0, &name);
     if (!rc)
         rc = cib__row_text(ctx, row, "email", 1, &email);
@@ -320,11 +441,24 @@ int cib__user_load(cib_ctx *ctx, const cib_row *row)
         rc = cib__row_text(ctx, row, "role", 0, &role);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &created_at);
+    if (!rc)
+        rc = cib__row_text(ctx, row, "status", 0, &status);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "reassign_replies", &reassign);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "capacity", &capacity);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "seq", &seq);
     if (rc)
         return rc;
     user_spec s;
     s.seat = cib__seat_parse(seat);
     s.role = cib__role_parse(role);
+    s.capacity = (uint32_t)capacity;
+    if (!cib__availability_parse(status) || capacity < 0 || capacity > UINT32_MAX || seq < 0 ||
+        (reassign != 0 && reassign != 1))
+        return cib__row_refused(ctx, row,
+                                cib__fail(ctx, CIB_EINVAL, "its status, capacity or order is bad"));
     rc = spec_check(ctx, &s, row->key, row->key_len, name.p, name.n, email.p, email.n);
     if (!rc && cib__user_find(ctx, s.id.p, s.id.n))
         rc = cib__fail(ctx, CIB_ECONFLICT, "the id is stored twice");
@@ -335,6 +469,11 @@ int cib__user_load(cib_ctx *ctx, const cib_row *row)
     cib__user *u = user_new(ctx, &s, created_at);
     if (!u)
         return cib__nomem(ctx);
+    u->status = cib__availability_parse(status);
+    u->reassign_replies = (int)reassign;
+    u->seq = (uint64_t)seq;
+    if (u->seq > ctx->seq)
+        ctx->seq = u->seq;
     if ((rc = user_link(ctx, u)))
         user_free(ctx, u);
     return rc;
@@ -353,8 +492,12 @@ void cib__user_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_quote(b, u->email, strlen(u->email));
         else
             cib__buf_str(b, "-");
-        cib__buf_fmt(b, " seat=%s role=%s created_at=%lld owns=%zu\n", cib__seat_name(u->seat),
-                     cib__role_name(u->role), (long long)u->created_at, u->n_owned);
+        cib__buf_fmt(b,
+                     " seat=%s role=%s created_at=%lld owns=%zu status=%s reassign=%d "
+                     "capacity=%u seq=%llu load=%zu\n",
+                     cib__seat_name(u->seat), cib__role_name(u->role), (long long)u->created_at,
+                     u->n_owned, cib__availability_name(u->status), u->reassign_replies,
+                     (unsigned)u->capacity, (unsigned long long)u->seq, u->assigned.count);
     }
 }
 

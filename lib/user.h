@@ -20,6 +20,9 @@ int cib__users_resolve(cib_ctx *ctx, const char *arg, const char *const *ids, co
 int cib__user_ids(cib_ctx *ctx, cib__user *const *users, size_t n, const cib__user *skip,
                   cib__idlist *out);
 
+/* Write the user's row (inside a transaction). */
+int cib__user_write(cib_ctx *ctx, const cib__user *u);
+
 int cib__user_load(cib_ctx *ctx, const cib_row *row);
 void cib__user_dump(cib_ctx *ctx, cib__buf *b);
 void cib__user_free_all(cib_ctx *ctx);

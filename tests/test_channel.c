@@ -4,6 +4,28 @@
 
 #include "support/testenv.h"
 
+/* A form channel, with the ticket rule a form needs (R-TICKET-4). */
+static void add_form(tenv *e, const char *id, const char *inbox)
+{
+    const char *stages[] = {"new"};
+    cib_pipeline_def p = CIB_PIPELINE_DEF_INIT;
+    p.id = "forms";
+    p.stages = stages;
+    p.n_stages = 1;
+    int rc = cib_pipeline_add(e->ctx, &p);
+    assert_true(rc == CIB_OK || rc == CIB_ECONFLICT);
+    cib_ticket_def t = CIB_TICKET_DEF_INIT;
+    t.automatic = 1;
+    t.pipeline = "forms";
+    t.stage = "new";
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = id;
+    d.inbox = inbox;
+    d.type = CIB_CHANNEL_FORM;
+    d.tickets = &t;
+    expect_status(e, cib_channel_add(e->ctx, &d), CIB_OK, NULL);
+}
+
 static void channels_are(tenv *e, const char *inbox, const char *const *want, size_t n)
 {
     size_t count = 99;
@@ -30,7 +52,7 @@ static void test_link_channels_R_CHAN_1(void **state)
     add_channel(e, "mail", "sales", CIB_CHANNEL_EMAIL, "Sales@Acme.TEST");
     e->now += 1;
     add_channel(e, "chat", "sales", CIB_CHANNEL_CHAT, NULL);
-    add_channel(e, "form", "sales", CIB_CHANNEL_FORM, NULL);
+    add_form(e, "form", "sales");
     e->now += 1;
     add_channel(e, "fb", "sales", CIB_CHANNEL_MESSENGER, "page-123");
     add_channel(e, "app", "support", CIB_CHANNEL_CUSTOM, "acct-9");

@@ -321,10 +321,16 @@ static void test_open_refuses_bad_stores_R_HOST_1(void **state)
     assert_int_equal(cib_memstore_new(NULL, &s), CIB_OK);
 
     /* Rows but no account row. */
-    cib_field user[] = {text_field("name", "A"), text_field("email", NULL),
-                        text_field("seat", "paid"), text_field("role", "member"),
-                        int_field("created_at", 1)};
-    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    cib_field user[] = {text_field("name", "A"),
+                        text_field("email", NULL),
+                        text_field("seat", "paid"),
+                        text_field("role", "member"),
+                        int_field("created_at", 1),
+                        text_field("status", "offline"),
+                        int_field("reassign_replies", 0),
+                        int_field("capacity", 0),
+                        int_field("seq", 1)};
+    raw_put(&s, CIB_KIND_USER, "alice", user, 9);
     expect_open_fails(&s, "no account row");
 
     /* A newer format. */
@@ -340,7 +346,7 @@ static void test_open_refuses_bad_stores_R_HOST_1(void **state)
 
     /* A user with an unknown seat. */
     user[2] = text_field("seat", "gold");
-    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    raw_put(&s, CIB_KIND_USER, "alice", user, 9);
     expect_open_fails(&s, "bad user row 'alice'");
     user[2] = text_field("seat", "paid");
     /* A missing field. */
@@ -348,10 +354,10 @@ static void test_open_refuses_bad_stores_R_HOST_1(void **state)
     expect_open_fails(&s, "field 'created_at' is missing");
     /* A field of the wrong type. */
     user[4] = text_field("created_at", "yesterday");
-    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    raw_put(&s, CIB_KIND_USER, "alice", user, 9);
     expect_open_fails(&s, "field 'created_at' is not an integer");
     user[4] = int_field("created_at", 1);
-    raw_put(&s, CIB_KIND_USER, "alice", user, 5);
+    raw_put(&s, CIB_KIND_USER, "alice", user, 9);
 
     /* A contact whose owner does not exist. */
     cib_field contact[] = {text_field("email", NULL), text_field("owner", "ghost"),

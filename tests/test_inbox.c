@@ -309,8 +309,8 @@ static void test_bad_inputs(void **state)
     const char *item = "x";
     expect_status(e, cib_list_count(e->ctx, 0, "sales", CIB_NTS, &count), CIB_EINVAL,
                   "'list' is 0");
-    expect_status(e, cib_list_item(e->ctx, 8, "sales", CIB_NTS, 0, &item), CIB_EINVAL,
-                  "'list' is 8");
+    expect_status(e, cib_list_item(e->ctx, 99, "sales", CIB_NTS, 0, &item), CIB_EINVAL,
+                  "'list' is 99");
     assert_null(item);
     expect_status(e, cib_list_item(e->ctx, CIB_LIST_INBOX_USERS, "sales", CIB_NTS, 0, NULL),
                   CIB_EINVAL, "'out' is NULL");

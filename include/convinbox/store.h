@@ -45,7 +45,9 @@ extern "C" {
  *           library ids below it may be in use), secret (INT: the seed of
  *           the account's fingerprints; keep it private)
  * USER      key user id: name (TEXT), email (TEXT|NULL), seat (TEXT paid|free),
- *           role (TEXT member|admin|super_admin), created_at (INT)
+ *           role (TEXT member|admin|super_admin), created_at (INT), status
+ *           (TEXT available|away|offline), reassign_replies (INT), capacity
+ *           (INT, 0: none), seq (INT: the order of their last assignment)
  * TEAM      key team id: members (LIST of user ids)
  * CONTACT   key contact id: email (TEXT|NULL), owner (TEXT user id|NULL),
  *           created_at (INT), addresses (LIST of learned addresses such as
@@ -60,13 +62,23 @@ extern "C" {
  *           created_at (INT), sender_display (TEXT agent_and_company|company
  *           |NULL), company (TEXT|NULL), signature (TEXT|NULL),
  *           log_forward_to_original (INT), threading (TEXT key|new|NULL),
- *           property_keys (LIST), property_values (LIST)
+ *           property_keys (LIST), property_values (LIST), routing_mode (TEXT
+ *           unassigned|specific|contact_owner), routing_targets (LIST of
+ *           "user:ID"/"team:ID"), only_available (INT), strategy (TEXT
+ *           first_available|round_robin|least_loaded), queue (INT),
+ *           tickets_auto (INT), ticket_pipeline, ticket_stage (TEXT|NULL),
+ *           ticket_owner (TEXT assignee|none|user:ID|NULL),
+ *           ticket_property_keys, ticket_property_values (LIST), availability
+ *           (TEXT always|status_based|business_hours|NULL), tz (TEXT|NULL),
+ *           hours (LIST of "mon,tue 09:00-17:30")
  * CONVERSATION  key decimal id: inbox, channel, contact (TEXT), assignee
  *           (TEXT|NULL), reason (TEXT none|rule|owner|fallback|manual|
  *           reassigned_offline), status (TEXT open|closed), created_at,
  *           last_inbound_at (INT), first_reply_at, closed_at (INT|NULL),
  *           n_messages, window_extra_used (INT), thread (TEXT: the key of
- *           its THREAD row|NULL), property_keys, property_values (LIST)
+ *           its THREAD row|NULL), property_keys, property_values (LIST),
+ *           queued (INT: its order in the waiting queue|NULL), ticket (TEXT
+ *           decimal id|NULL)
  * MESSAGE   key decimal id: conversation (TEXT decimal id), inbox, channel,
  *           kind (TEXT inbound|reply|comment), author (TEXT user id|NULL),
  *           contact (TEXT|NULL), msg_id (TEXT: the host's id|NULL), text
@@ -76,6 +88,11 @@ extern "C" {
  *           conversation (TEXT decimal ids), expires_at (INT)
  * THREAD    key: 32 hex digits: inbox, channel, thread (TEXT: the host's
  *           thread key), conversation (TEXT decimal id)
+ * ROUTING   key channel id: cursor (TEXT: the user a round-robin rule picked
+ *           last|NULL)
+ * TICKET    key decimal id: conversation (TEXT decimal id), inbox, channel,
+ *           pipeline, stage (TEXT), owner (TEXT user id|NULL), created_at
+ *           (INT), property_keys, property_values (LIST)
  */
 enum cib_kind {
     CIB_KIND_ACCOUNT = 1,
@@ -88,10 +105,12 @@ enum cib_kind {
     CIB_KIND_CONVERSATION = 8,
     CIB_KIND_MESSAGE = 9,
     CIB_KIND_DEDUP = 10,
-    CIB_KIND_THREAD = 11
+    CIB_KIND_THREAD = 11,
+    CIB_KIND_ROUTING = 12,
+    CIB_KIND_TICKET = 13
 };
 /* One more than the largest kind of this version. */
-#define CIB_KIND_END 12
+#define CIB_KIND_END 14
 
 /* The kind's lower-case name ("user", ...), usable as a table name; NULL for
  * an unknown kind. Static string. */
