@@ -473,13 +473,16 @@ typedef struct cib_team_def {
  */
 CIB_API int cib_team_add(cib_ctx *ctx, const cib_team_def *def);
 
-/* Replace the member list of team def->id. Returns as cib_team_add(), and
- * CIB_ENOTFOUND for an unknown team. */
+/* Replace the member list of team def->id. Routing rules that name the team
+ * and inboxes it gives access to follow at once; new members who are
+ * eligible take waiting conversations (R-ROUTE-8, ASSIGNED events).
+ * Returns as cib_team_add(), and CIB_ENOTFOUND for an unknown team. */
 CIB_API int cib_team_update(cib_ctx *ctx, const cib_team_def *def);
 
 /*
- * Remove a team. It leaves every inbox access list it is on (an inbox whose
- * list becomes empty keeps specific access). Its users stay.
+ * Remove a team. It leaves every inbox access list and every routing rule
+ * it is on (an inbox whose list becomes empty keeps specific access; a rule
+ * left with no targets assigns no one). Its users stay.
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE.
  */
 CIB_API int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len);
@@ -564,7 +567,9 @@ typedef struct cib_pipeline_def {
  */
 CIB_API int cib_pipeline_add(cib_ctx *ctx, const cib_pipeline_def *def);
 
-/* Remove a pipeline. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM,
+/* Remove a pipeline. A pipeline that a channel's ticket rule uses cannot be
+ * removed (CIB_ECONFLICT); tickets already opened in it keep its name.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ECONFLICT, CIB_ENOMEM,
  * CIB_ESTORAGE. */
 CIB_API int cib_pipeline_remove(cib_ctx *ctx, const char *id, size_t id_len);
 

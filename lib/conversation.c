@@ -422,6 +422,20 @@ int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist
     return rc;
 }
 
+int cib__conv_plan_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__plan *p)
+{
+    p->gone = ib;
+    cib__conv *cv;
+    FOR_EACH_CONV(&ib->open, in_inbox, cv)
+    {
+        cib__user *u = cv->assignee;
+        int rc = u ? cib__plan_user(ctx, p, u, u->status, u->seat, u->capacity, -1) : CIB_OK;
+        if (rc)
+            return rc;
+    }
+    return cib__plan_run(ctx, p);
+}
+
 void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup)
 {
     cib__conv *cv;

@@ -56,6 +56,10 @@ typedef struct cib__fplist {
 } cib__fplist;
 int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist *dedup);
 void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup);
+/* Before deleting an inbox: plan what its assignees' freed room takes from
+ * other inboxes' queues (R-ROUTE-8). */
+struct cib__plan;
+int cib__conv_plan_inbox(cib_ctx *ctx, const cib__inbox *ib, struct cib__plan *p);
 
 /* Decimal key of an id (buf: at least 21 bytes); returns its length. */
 size_t cib__id_key(uint64_t id, char *buf);

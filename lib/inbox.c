@@ -7,6 +7,7 @@
 #include "channel.h"
 #include "conversation.h"
 #include "error.h"
+#include "route.h"
 #include "team.h"
 #include "user.h"
 
@@ -314,22 +315,32 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
                          "invalid argument: inbox '%s' is the account's default inbox and "
                          "cannot be deleted",
                          ib->id);
-    if ((rc = cib__tx_begin(ctx)))
+    cib__plan plan;
+    cib__plan_init(ctx, &plan);
+    if ((rc = cib__conv_plan_inbox(ctx, ib, &plan)) || (rc = cib__tx_begin(ctx))) {
+        cib__plan_free(ctx, &plan);
         return rc;
+    }
     cib__fplist dedup;
     rc = cib__conv_write_delete_inbox(ctx, ib, &dedup);
     for (size_t i = 0; i < ib->n_channels && !rc; i++)
         rc = cib__channel_write_delete(ctx, ib->channels[i]);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_INBOX, ib->id, ib->id_len);
+    if (!rc)
+        rc = cib__plan_write(ctx, &plan);
     if ((rc = cib__tx_end(ctx, rc))) {
         cib__free(&ctx->mem, dedup.v);
+        cib__plan_free(ctx, &plan);
         return rc;
     }
     cib__conv_drop_inbox(ctx, ib, &dedup);
     for (size_t i = 0; i < ib->n_channels; i++)
         cib__channel_destroy(ctx, ib->channels[i]);
     inbox_destroy(ctx, ib);
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
     return CIB_OK;
 }
 
@@ -344,16 +355,31 @@ int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len, const cib_
     access_spec a;
     if ((rc = access_read(ctx, "access", access, &a)))
         return rc;
-    cib__inbox next = *ib;
+    cib__inbox next = *ib, old = *ib;
     next.everyone = a.everyone;
     next.users = a.users;
     next.n_users = a.n_users;
     next.teams = a.teams;
     next.n_teams = a.n_teams;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, inbox_put(ctx, &next, NULL, NULL));
+    /* The inbox's rules with the new access swapped in (restored at once):
+     * users who gain access may take waiting conversations (R-ROUTE-8). */
+    cib__plan plan;
+    cib__rebuild rb = {NULL, 0};
+    cib__plan_init(ctx, &plan);
+    *ib = next;
+    rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
+    *ib = old;
+    if (!rc)
+        rc = cib__plan_run(ctx, &plan);
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = inbox_put(ctx, &next, NULL, NULL);
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        rc = cib__tx_end(ctx, rc);
+    }
     if (rc) {
+        cib__rules_discard(ctx, &rb);
+        cib__plan_free(ctx, &plan);
         access_free(ctx, &a);
         return rc;
     }
@@ -364,6 +390,10 @@ int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len, const cib_
     ib->n_users = a.n_users;
     ib->teams = a.teams;
     ib->n_teams = a.n_teams;
+    cib__rules_install(ctx, &rb);
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
     return CIB_OK;
 }
 

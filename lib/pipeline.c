@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "ticket.h"
 
 /* Stages per pipeline, at most. */
 #define MAX_STAGES 100
@@ -131,6 +132,12 @@ int cib_pipeline_remove(cib_ctx *ctx, const char *id, size_t id_len)
     cib__pipeline *p = cib__pipeline_find(ctx, sid.p, sid.n);
     if (!p)
         return cib__fail(ctx, CIB_ENOTFOUND, "pipeline '%.*s' not found", (int)sid.n, sid.p);
+    const cib__channel *by;
+    if (cib__tickets_use_pipeline(ctx, p, &by))
+        return cib__fail(ctx, CIB_ECONFLICT,
+                         "pipeline '%s' is used by the ticket rule of channel '%s'; change that "
+                         "rule first",
+                         p->id, by->id);
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
         rc = cib__tx_end(ctx, cib__tx_del(ctx, CIB_KIND_PIPELINE, p->id, p->id_len));

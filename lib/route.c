@@ -409,7 +409,7 @@ static int gather(cib_ctx *ctx, cib__plan *p, plan_rule **out, size_t *n_out)
             continue;
         for (cib__member *m = p->users[i].user->memberships; m && !rc; m = m->next_of_user) {
             cib__rule *r = m->rule;
-            if (!r->wait_head || is_rebuilt(p, r))
+            if (!r->wait_head || is_rebuilt(p, r) || r->channel->inbox == p->gone)
                 continue;
             plan_rule *pr = NULL;
             for (size_t k = 0; k < n && !pr; k++)
@@ -468,6 +468,15 @@ int cib__plan_run(cib_ctx *ctx, cib__plan *p)
     for (size_t i = 0; i < n; i++)
         cib__free(&ctx->mem, prs[i].cands);
     cib__free(&ctx->mem, prs);
+    return rc;
+}
+
+int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__user *drop_user,
+                      const cib__team *drop_team)
+{
+    int rc = cib__rules_remake(ctx, drop_user, drop_team, rb);
+    for (size_t i = 0; i < rb->n && !rc; i++)
+        rc = cib__plan_rule(ctx, p, rb->v[i], rb->v[i]->channel->rule);
     return rc;
 }
 

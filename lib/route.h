@@ -80,6 +80,7 @@ typedef struct cib__plan {
     cib__handout *v;
     size_t n, cap;
     uint64_t seq;
+    const cib__inbox *gone; /* an inbox being deleted: its queues are left out */
 } cib__plan;
 
 void cib__plan_init(cib_ctx *ctx, cib__plan *p);
@@ -89,6 +90,11 @@ int cib__plan_user(cib_ctx *ctx, cib__plan *p, cib__user *u, int status, int sea
                    uint32_t capacity, int load_delta);
 /* A rule replaced by a rebuilt one (prepared, not installed). */
 int cib__plan_rule(cib_ctx *ctx, cib__plan *p, cib__rule *prepared, cib__rule *live);
+/* Rebuild every rule from the account as it is now (drop_user and drop_team
+ * left out; a caller swaps its own change in around this call) into rb, and
+ * register them with the plan. Nothing installed yet. */
+int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__user *drop_user,
+                      const cib__team *drop_team);
 /* Work out the hand-outs. CIB_OK or CIB_ENOMEM. */
 int cib__plan_run(cib_ctx *ctx, cib__plan *p);
 /* An open conversation moves from `from` to `to` (either may be NULL; `to`

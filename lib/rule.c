@@ -109,8 +109,10 @@ void cib__rule_free(cib_ctx *ctx, cib__rule *r)
     cib__free(&ctx->mem, r);
 }
 
-/* Mark (access_mark = 1) every user who may act in ib; unmark with 0. */
-static void mark_access(cib_ctx *ctx, const cib__inbox *ib, unsigned v)
+/* Mark (access_mark = 1) every user who may act in ib, leaving out team
+ * drop_team; unmark with 0. */
+static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__team *drop_team,
+                        unsigned v)
 {
     if (ib->everyone) {
         cib__user *u, *tmp;
@@ -122,13 +124,13 @@ static void mark_access(cib_ctx *ctx, const cib__inbox *ib, unsigned v)
     for (size_t i = 0; i < ib->n_users; i++)
         ib->users[i]->access_mark = v;
     for (size_t i = 0; i < ib->n_teams; i++)
-        for (size_t k = 0; k < ib->teams[i]->n_members; k++)
+        for (size_t k = 0; ib->teams[i] != drop_team && k < ib->teams[i]->n_members; k++)
             ib->teams[i]->members[k]->access_mark = v;
 }
 
 /* Expand the targets into members: users once, in order, free team seats
  * skipped. Fallible (allocations); on failure r's members are freed. */
-static int expand(cib_ctx *ctx, cib__rule *r)
+static int expand(cib_ctx *ctx, cib__rule *r, const cib__team *drop_team)
 {
     size_t cap = 0;
     for (size_t i = 0; i < r->n_targets; i++)
@@ -136,7 +138,7 @@ static int expand(cib_ctx *ctx, cib__rule *r)
     r->members = cap ? cib__calloc(&ctx->mem, cap, sizeof *r->members) : NULL;
     if (cap && !r->members)
         return cib__nomem(ctx);
-    mark_access(ctx, r->channel->inbox, 1);
+    mark_access(ctx, r->channel->inbox, drop_team, 1);
     size_t n = 0;
     for (size_t i = 0; i < r->n_targets; i++) {
         cib__user *const *users = r->tusers[i] ? &r->tusers[i] : r->tteams[i]->members;
@@ -155,7 +157,7 @@ static int expand(cib_ctx *ctx, cib__rule *r)
     }
     for (size_t i = 0; i < n; i++)
         r->members[i].user->mark = 0;
-    mark_access(ctx, r->channel->inbox, 0);
+    mark_access(ctx, r->channel->inbox, drop_team, 0);
     r->n_members = n;
     int rc = cib__bits_init(&ctx->mem, &r->eligible, n);
     if (rc)
@@ -297,7 +299,7 @@ static int rule_make(cib_ctx *ctx, cib__channel *ch, const cib_routing_def *def,
     if (!rc)
         rc = make_labels(ctx, r);
     if (!rc)
-        rc = expand(ctx, r);
+        rc = expand(ctx, r, NULL);
     if (rc) {
         cib__rule_free(ctx, r);
         return rc;
@@ -332,7 +334,7 @@ int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__user *drop_u
         ((cib__user *)drop_user)->mark = 1;
     int rc = make_labels(ctx, r);
     if (!rc)
-        rc = expand(ctx, r);
+        rc = expand(ctx, r, drop_team);
     if (drop_user)
         ((cib__user *)drop_user)->mark = 0;
     if (rc) {

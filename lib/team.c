@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "inbox.h"
+#include "route.h"
 #include "user.h"
 
 cib__team *cib__team_find(cib_ctx *ctx, const char *id, size_t len)
@@ -128,16 +129,40 @@ int cib_team_update(cib_ctx *ctx, const cib_team_def *def)
         cib__free(&ctx->mem, members);
         return cib__fail(ctx, CIB_ENOTFOUND, "team '%.*s' not found", (int)id.n, id.p);
     }
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, team_put(ctx, t, members, n, NULL));
+    /* Rules that name the team, or inboxes it gives access to, change: new
+     * members may take waiting conversations (R-ROUTE-8). Rebuilt with the
+     * new members swapped in, restored at once. */
+    cib__plan plan;
+    cib__rebuild rb = {NULL, 0};
+    cib__plan_init(ctx, &plan);
+    cib__user **old = t->members;
+    size_t n_old = t->n_members;
+    t->members = members;
+    t->n_members = n;
+    rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
+    t->members = old;
+    t->n_members = n_old;
+    if (!rc)
+        rc = cib__plan_run(ctx, &plan);
+    if (!rc && !(rc = cib__tx_begin(ctx))) {
+        rc = team_put(ctx, t, members, n, NULL);
+        if (!rc)
+            rc = cib__plan_write(ctx, &plan);
+        rc = cib__tx_end(ctx, rc);
+    }
     if (rc) {
+        cib__rules_discard(ctx, &rb);
+        cib__plan_free(ctx, &plan);
         cib__free(&ctx->mem, members);
         return rc;
     }
     cib__free(&ctx->mem, t->members);
     t->members = members;
     t->n_members = n;
+    cib__rules_install(ctx, &rb);
+    cib__plan_apply(ctx, &plan);
+    cib__plan_emit(ctx, &plan);
+    cib__plan_free(ctx, &plan);
     return CIB_OK;
 }
 
@@ -151,13 +176,24 @@ int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len)
     cib__team *t = cib__team_find(ctx, sid.p, sid.n);
     if (!t)
         return cib__fail(ctx, CIB_ENOTFOUND, "team '%.*s' not found", (int)sid.n, sid.p);
-    if ((rc = cib__tx_begin(ctx)))
+    /* Rules without the team and its access (nobody becomes eligible). */
+    cib__rebuild rb;
+    if ((rc = cib__rules_remake(ctx, NULL, t, &rb)))
         return rc;
-    rc = cib__inbox_write_without(ctx, NULL, t);
+    if ((rc = cib__tx_begin(ctx))) {
+        cib__rules_discard(ctx, &rb);
+        return rc;
+    }
+    rc = cib__rules_write(ctx, &rb, NULL);
+    if (!rc)
+        rc = cib__inbox_write_without(ctx, NULL, t);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_TEAM, t->id, t->id_len);
-    if ((rc = cib__tx_end(ctx, rc)))
+    if ((rc = cib__tx_end(ctx, rc))) {
+        cib__rules_discard(ctx, &rb);
         return rc;
+    }
+    cib__rules_install(ctx, &rb);
     cib__inbox_drop(ctx, NULL, t);
     team_unlink_free(ctx, t);
     return CIB_OK;

@@ -197,10 +197,8 @@ static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *nex
         /* Expand teams with the new seat in place; restored at once. */
         int seat = u->seat;
         u->seat = next->seat;
-        rc = cib__rules_remake(ctx, NULL, NULL, &rb);
+        rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
         u->seat = seat;
-        for (size_t i = 0; i < rb.n && !rc; i++)
-            rc = cib__plan_rule(ctx, &plan, rb.v[i], rb.v[i]->channel->rule);
     }
     if (!rc)
         rc = cib__plan_user(ctx, &plan, u, next->status, next->seat, next->capacity, 0);
