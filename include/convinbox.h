@@ -1281,13 +1281,15 @@ typedef struct cib_ticket_info {
     uint64_t conversation;
     const char *pipeline;
     const char *stage;
-    const char *owner; /* user id, or NULL */
+    const char *owner; /* user id as recorded at creation, or NULL */
     int64_t created_at;
-    size_t n_properties;
+    size_t n_properties; /* the ticket rule's default properties */
+    const char *const *property_keys;
+    const char *const *property_values;
 } cib_ticket_info;
 #define CIB_TICKET_INFO_INIT                                                                       \
     {                                                                                              \
-        sizeof(cib_ticket_info), 0, 0, NULL, NULL, NULL, 0, 0                                      \
+        sizeof(cib_ticket_info), 0, 0, NULL, NULL, NULL, 0, 0, NULL, NULL                          \
     }
 
 /*

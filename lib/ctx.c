@@ -6,6 +6,7 @@
 
 #include "account.h"
 #include "error.h"
+#include "ticket.h"
 
 static int64_t system_clock(void *ud)
 {
@@ -147,7 +148,7 @@ void cib_ctx_free(cib_ctx *ctx)
     if (ctx->in_tx)
         ctx->store.rollback(ctx->store.user_data);
     cib__account_free(ctx);
-    cib__free(&ctx->mem, ctx->ticket_scratch);
+    cib__ticket_scratch_free(ctx);
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;

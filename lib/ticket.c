@@ -183,6 +183,7 @@ int cib__tickets_use_pipeline(cib_ctx *ctx, const cib__pipeline *p, const cib__c
 
 struct ticket_read {
     cib_ticket_info info;
+    cib__props *props;
     uint64_t conversation;
     char pipeline[CIB__ID_MAX + 1], stage[CIB__ID_MAX + 1], owner[CIB__ID_MAX + 1];
 };
@@ -201,7 +202,6 @@ static int read_ticket(cib_ctx *ctx, const cib_row *row, void *arg)
     struct ticket_read *t = arg;
     cib__str conv, pipeline, stage, owner;
     int64_t created_at;
-    const cib_field *keys;
     int rc = cib__row_text(ctx, row, "conversation", 0, &conv);
     if (!rc)
         rc = cib__row_text(ctx, row, "pipeline", 0, &pipeline);
@@ -211,18 +211,29 @@ static int read_ticket(cib_ctx *ctx, const cib_row *row, void *arg)
         rc = cib__row_text(ctx, row, "owner", 1, &owner);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &created_at);
-    if (!rc)
-        rc = cib__row_list(ctx, row, "property_keys", &keys);
     if (rc)
         return rc;
     if (cib__id_parse(conv.p, conv.n, &t->conversation) ||
         copy(t->pipeline, sizeof t->pipeline, pipeline) || copy(t->stage, sizeof t->stage, stage) ||
         (owner.p && copy(t->owner, sizeof t->owner, owner)))
         return cib__fail(ctx, CIB_ESTORAGE, "store holds a malformed ticket row");
+    if ((rc = cib__props_load(ctx, row, &t->props)))
+        return rc == CIB_ENOMEM ? rc : cib__row_refused(ctx, row, rc);
     t->info.created_at = created_at;
     t->info.owner = owner.p ? t->owner : NULL;
-    t->info.n_properties = keys->n_items;
+    t->info.n_properties = cib__props_count(t->props);
+    t->info.property_keys = t->props ? (const char *const *)t->props->keys : NULL;
+    t->info.property_values = t->props ? (const char *const *)t->props->values : NULL;
     return CIB_OK;
+}
+
+void cib__ticket_scratch_free(cib_ctx *ctx)
+{
+    struct ticket_read *tr = ctx->ticket_scratch;
+    if (tr)
+        cib__props_unref(ctx, tr->props);
+    cib__free(&ctx->mem, tr);
+    ctx->ticket_scratch = NULL;
 }
 
 int cib_ticket_get(cib_ctx *ctx, const char *user, size_t user_len, uint64_t ticket,
@@ -258,7 +269,7 @@ int cib_ticket_get(cib_ctx *ctx, const char *user, size_t user_len, uint64_t tic
         rc = cib__fail(ctx, CIB_ENOTFOUND, "ticket %llu not found", (unsigned long long)ticket);
     if (!rc) {
         /* The strings must outlive this call: keep them on the context. */
-        cib__free(&ctx->mem, ctx->ticket_scratch);
+        cib__ticket_scratch_free(ctx);
         ctx->ticket_scratch = tr;
         tr->info.size = sizeof tr->info;
         tr->info.id = ticket;
@@ -267,6 +278,7 @@ int cib_ticket_get(cib_ctx *ctx, const char *user, size_t user_len, uint64_t tic
         tr->info.stage = tr->stage;
         rc = cib__info_write(ctx, "out", out, &tr->info, sizeof tr->info);
     } else {
+        cib__props_unref(ctx, tr->props);
         cib__free(&ctx->mem, tr);
     }
     if (detached)

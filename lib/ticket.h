@@ -31,6 +31,8 @@ cib__user *cib__ticket_owner(const cib__tickets *t, cib__user *assignee);
 int cib__ticket_write(cib_ctx *ctx, uint64_t id, const cib__conv *cv, const cib__tickets *t,
                       const cib__user *owner, int64_t now);
 
+/* Free what the last cib_ticket_get() left on the context. */
+void cib__ticket_scratch_free(cib_ctx *ctx);
 /* 1 if a channel's ticket rule uses pipeline p. */
 int cib__tickets_use_pipeline(cib_ctx *ctx, const cib__pipeline *p, const cib__channel **by);
 
