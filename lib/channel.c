@@ -822,7 +822,7 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_str(b, r->tusers[i] ? "user:" : "team:");
             cib__buf_str(b, r->tusers[i] ? r->tusers[i]->id : r->tteams[i]->id);
         }
-        cib__buf_str(b, "] cursor=");
+        cib__buf_fmt(b, "] members=%zu available=%zu cursor=", r->n_members, r->n_available);
         cib__buf_str(b, r->cursor ? r->cursor->id : "-");
         cib__buf_str(b, " waiting=[");
         for (const cib__wait *w = r->wait_head; w; w = w->next)

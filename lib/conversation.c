@@ -486,11 +486,11 @@ void cib__conv_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_str(b, "-");
         cib__buf_fmt(b,
                      " reason=%s created_at=%lld last_inbound_at=%lld first_reply_at=%lld "
-                     "messages=%u extra=%u thread=%s props=%zu\n",
+                     "messages=%u extra=%u thread=%s props=%zu ticket=%llu\n",
                      cib__reason_name(cv->reason), (long long)cv->created_at,
                      (long long)cv->last_inbound_at, (long long)cv->first_reply_at,
                      (unsigned)cv->n_messages, (unsigned)cv->window_extra_used, hex,
-                     cib__props_count(cv->props));
+                     cib__props_count(cv->props), (unsigned long long)cv->ticket);
     }
 }
 

@@ -111,8 +111,7 @@ void cib__rule_free(cib_ctx *ctx, cib__rule *r)
 
 /* Mark (access_mark = 1) every user who may act in ib, leaving out team
  * drop_team; unmark with 0. */
-static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__team *drop_team,
-                        unsigned v)
+static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__team *drop_team, unsigned v)
 {
     if (ib->everyone) {
         cib__user *u, *tmp;

@@ -71,6 +71,8 @@ int cib_conversation_get(cib_ctx *ctx, const char *user, size_t user_len, uint64
     info.first_reply_at = cv->first_reply_at;
     info.closed_at = closed_at;
     info.n_properties = cib__props_count(cv->props);
+    info.ticket = cv->ticket;
+    info.queued = cv->wait != NULL && !detached;
     if (detached)
         cib__conv_free(ctx, cv);
     return cib__info_write(ctx, "out", out, &info, sizeof info);

@@ -438,6 +438,77 @@ void add_channel(tenv *e, const char *id, const char *inbox, int type, const cha
     expect_status(e, cib_channel_add(e->ctx, &d), CIB_OK, NULL);
 }
 
+void set_status(tenv *e, const char *user, int status)
+{
+    expect_status(e, cib_user_set_status(e->ctx, user, CIB_NTS, status), CIB_OK, NULL);
+}
+
+void set_capacity(tenv *e, const char *user, uint32_t capacity)
+{
+    cib_user_info u = CIB_USER_INFO_INIT;
+    expect_status(e, cib_user_get(e->ctx, user, CIB_NTS, &u), CIB_OK, NULL);
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = u.id;
+    d.name = u.name;
+    d.email = u.email;
+    d.seat = u.seat;
+    d.role = u.role;
+    d.capacity = capacity;
+    expect_status(e, cib_user_update(e->ctx, &d), CIB_OK, NULL);
+}
+
+int try_routing(tenv *e, const char *channel, int mode, int strategy, int only_available, int queue,
+                const char *targets)
+{
+    enum { MAX = 64 };
+    char buf[MAX * 40];
+    const char *ids[MAX];
+    int kinds[MAX];
+    size_t n = 0;
+    snprintf(buf, sizeof buf, "%s", targets ? targets : "");
+    for (char *save = NULL, *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+        assert_true(n < MAX && (strncmp(t, "user:", 5) == 0 || strncmp(t, "team:", 5) == 0));
+        kinds[n] = t[0] == 'u' ? CIB_TARGET_USER : CIB_TARGET_TEAM;
+        ids[n++] = t + 5;
+    }
+    cib_routing_def r = CIB_ROUTING_DEF_INIT;
+    r.mode = mode;
+    r.strategy = strategy;
+    r.only_available = only_available;
+    r.queue = queue;
+    r.target_kinds = kinds;
+    r.target_ids = ids;
+    r.n_targets = n;
+    return cib_channel_set_routing(e->ctx, channel, CIB_NTS, &r);
+}
+
+void set_routing(tenv *e, const char *channel, int mode, int strategy, int queue,
+                 const char *targets)
+{
+    expect_status(e, try_routing(e, channel, mode, strategy, 1, queue, targets), CIB_OK, NULL);
+}
+
+cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, const char *from,
+                             const char *thread)
+{
+    cib_inbound m = CIB_INBOUND_INIT;
+    m.channel = channel;
+    m.msg_id = msg_id;
+    m.from = from;
+    m.thread = thread;
+    m.text = "Hello";
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_OK, NULL);
+    return r;
+}
+
+cib_conversation_info conv_info(tenv *e, uint64_t id)
+{
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    expect_status(e, cib_conversation_get(e->ctx, NULL, 0, id, &ci), CIB_OK, NULL);
+    return ci;
+}
+
 int may(tenv *e, const char *user, const char *inbox, int action)
 {
     int allowed = -1;

@@ -120,6 +120,19 @@ void add_inbox_access(tenv *e, const char *id, const char *name, const char *con
                       size_t n_users, const char *const *teams, size_t n_teams);
 void add_channel(tenv *e, const char *id, const char *inbox, int type, const char *address);
 int may(tenv *e, const char *user, const char *inbox, int action);
+void set_status(tenv *e, const char *user, int status);
+void set_capacity(tenv *e, const char *user, uint32_t capacity);
+/* A routing rule from a spec: targets separated by spaces, each "user:ID" or
+ * "team:ID" (NULL: none). Returns cib_channel_set_routing()'s status. */
+int try_routing(tenv *e, const char *channel, int mode, int strategy, int only_available, int queue,
+                const char *targets);
+void set_routing(tenv *e, const char *channel, int mode, int strategy, int queue,
+                 const char *targets);
+/* An inbound message with text "Hello" (thread may be NULL), asserting CIB_OK. */
+cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, const char *from,
+                             const char *thread);
+/* A conversation as the account sees it. */
+cib_conversation_info conv_info(tenv *e, uint64_t id);
 
 /* Run a group with TAP output (meson counts each case). */
 #define TENV_RUN(tests)                                                                            \
