@@ -1,8 +1,9 @@
 /*
  * quickstart.c - a small account built step by step with libconvinbox:
  * users, a team, two inboxes with their channels and access lists, who may
- * do what, how the library refuses what breaks the rules, and a first
- * conversation: inbound mail, a duplicate delivery, a reply, views.
+ * do what, how the library refuses what breaks the rules, a first
+ * conversation (inbound mail, a duplicate delivery, a reply, views), then
+ * routing with a waiting queue, explain, a ticket and chat business hours.
  *
  * Build and run (from the repository root):
  *   meson setup build && meson compile -C build && build/examples/quickstart
@@ -109,6 +110,48 @@ static void show_view(const char *label, const char *user, int kind)
     printf("%s\n", n ? "" : " (none)");
 }
 
+/* Events: print assignments, tickets and notifications as they happen. */
+static void on_event(void *ud, const cib_event *ev)
+{
+    static const char *const reasons[] = {"none",     "rule",   "owner",
+                                          "fallback", "manual", "reassigned_offline"};
+    (void)ud;
+    if (ev->type == CIB_EVENT_ASSIGNED)
+        printf("   [event] conversation %llu assigned to %s (reason: %s)\n",
+               (unsigned long long)ev->conversation, ev->user ? ev->user : "nobody",
+               reasons[ev->reason]);
+    else if (ev->type == CIB_EVENT_TICKET_CREATED)
+        printf("   [event] ticket %llu opened for conversation %llu\n",
+               (unsigned long long)ev->ticket, (unsigned long long)ev->conversation);
+}
+
+static uint64_t visitor(const char *msg_id, const char *from)
+{
+    cib_inbound m = CIB_INBOUND_INIT;
+    m.channel = "chat";
+    m.msg_id = msg_id;
+    m.from = from;
+    m.text = "Hi, anyone there?";
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    check(cib_ingest(ctx, &m, &r), "cib_ingest");
+    printf("   visitor %-10s -> conversation %llu, %s%s\n", from,
+           (unsigned long long)r.conversation,
+           r.assignee ? "assigned to "
+           : r.queued ? "waiting in the queue"
+                      : "unassigned",
+           r.assignee ? r.assignee : "");
+    return r.conversation;
+}
+
+static int print_candidate(void *ud, const cib_candidate *c)
+{
+    static const char *const why[] = {"eligible",  "away",        "offline",
+                                      "free seat", "at capacity", "no access"};
+    (void)ud;
+    printf("   %-6s %-12s load %u\n", c->user, why[c->why], (unsigned)c->load);
+    return 0;
+}
+
 static int print_inbox(void *ud, const cib_inbox_info *ib)
 {
     (void)ud;
@@ -127,6 +170,7 @@ int main(void)
     sender.email = send_email;
     cib_options opts = CIB_OPTIONS_INIT;
     opts.sender = &sender;
+    opts.on_event = on_event;
     check(cib_ctx_new(&opts, &ctx), "cib_ctx_new");
 
     printf("1. A new account starts with its default inbox:\n");
@@ -248,7 +292,80 @@ int main(void)
     printf("   closed, and read back from the store: %s, %u messages, assignee %s\n",
            ci.status == CIB_STATUS_CLOSED ? "closed" : "open", ci.n_messages, ci.assignee);
 
-    printf("\n13. The whole account, as cib_dump() prints it:\n");
+    printf("\n13. Chat in 'sales' is routed round robin to team support and erin, at\n"
+           "    most 1 open chat each; when nobody can take one, it waits:\n");
+    int kinds[] = {CIB_TARGET_TEAM, CIB_TARGET_USER};
+    const char *targets[] = {"support", "erin"};
+    cib_routing_def rr = CIB_ROUTING_DEF_INIT;
+    rr.mode = CIB_ROUTE_SPECIFIC;
+    rr.strategy = CIB_ROUND_ROBIN;
+    rr.queue = 1;
+    rr.target_kinds = kinds;
+    rr.target_ids = targets;
+    rr.n_targets = 2;
+    check(cib_channel_set_routing(ctx, "chat", CIB_NTS, &rr), "cib_channel_set_routing");
+    const char *ids[] = {"alice", "erin"};
+    for (int i = 0; i < 2; i++) {
+        cib_user_info ui = CIB_USER_INFO_INIT;
+        check(cib_user_get(ctx, ids[i], CIB_NTS, &ui), "cib_user_get");
+        cib_user_def ud = CIB_USER_DEF_INIT;
+        ud.id = ui.id;
+        ud.name = ui.name;
+        ud.email = ui.email;
+        ud.seat = ui.seat;
+        ud.role = ui.role;
+        ud.capacity = 1;
+        check(cib_user_update(ctx, &ud), "cib_user_update");
+    }
+    printf("   who could take a chat now (cib_explain):\n");
+    check(cib_explain(ctx, "chat", CIB_NTS, print_candidate, NULL), "cib_explain");
+    visitor("<v1>", "visitor-1");
+    visitor("<v2>", "visitor-2");
+    printf("   alice comes online:\n");
+    check(cib_user_set_status(ctx, "alice", CIB_NTS, CIB_AVAILABLE), "cib_user_set_status");
+    printf("   erin comes online:\n");
+    check(cib_user_set_status(ctx, "erin", CIB_NTS, CIB_AVAILABLE), "cib_user_set_status");
+    visitor("<v3>", "visitor-3");
+    size_t waiting = 0, shown = 0;
+    uint64_t first = 0;
+    check(cib_waiting(ctx, "chat", CIB_NTS, 0, &first, 1, &shown, &waiting), "cib_waiting");
+    printf("   waiting now: %zu\n", waiting);
+
+    printf("\n14. A support form submission opens a ticket in the same step:\n");
+    cib_inbound f = CIB_INBOUND_INIT;
+    f.channel = "form";
+    f.msg_id = "form-1";
+    f.from = "frank@example.test";
+    f.text = "My invoice is wrong.";
+    cib_ingest_result fr = CIB_INGEST_RESULT_INIT;
+    check(cib_ingest(ctx, &f, &fr), "cib_ingest");
+    cib_ticket_info ti = CIB_TICKET_INFO_INIT;
+    check(cib_ticket_get(ctx, NULL, 0, fr.ticket, &ti), "cib_ticket_get");
+    printf("   ticket %llu: pipeline %s, stage %s, owner %s\n", (unsigned long long)ti.id,
+           ti.pipeline, ti.stage, ti.owner ? ti.owner : "none (unassigned)");
+
+    printf("\n15. The chat widget shows the chat during business hours in Berlin\n"
+           "    (Mon-Fri 9:00-17:00, and Saturday 10:00-14:00):\n");
+    unsigned days[] = {CIB_WEEKDAYS, CIB_SATURDAY};
+    unsigned from[] = {9 * 60, 10 * 60};
+    unsigned to[] = {17 * 60, 14 * 60};
+    cib_availability_def hours = CIB_AVAILABILITY_DEF_INIT;
+    hours.mode = CIB_CHAT_BUSINESS_HOURS;
+    hours.tz = "Europe/Berlin";
+    hours.range_days = days;
+    hours.range_from = from;
+    hours.range_to = to;
+    hours.n_ranges = 2;
+    int rc = cib_channel_set_availability(ctx, "chat", CIB_NTS, &hours);
+    if (rc == CIB_OK) {
+        int open = 0;
+        check(cib_chat_available(ctx, "chat", CIB_NTS, &open), "cib_chat_available");
+        printf("   right now the chat is %s\n", open ? "open" : "closed");
+    } else {
+        printf("   time zones unavailable: %s\n", cib_errmsg(ctx)); /* no tzdata */
+    }
+
+    printf("\n16. The whole account, as cib_dump() prints it:\n");
     char *dump = NULL;
     check(cib_dump(ctx, &dump, NULL), "cib_dump");
     printf("%s", dump);

@@ -624,8 +624,10 @@ CIB_API int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const 
                              size_t name_len);
 
 /*
- * Delete an inbox permanently with all its channels (and their conversations
- * and messages) (R-INBOX-3). `confirm` must be the inbox's exact current name
+ * Delete an inbox permanently with all its channels (and their conversations,
+ * messages and tickets) (R-INBOX-3). The room this frees for their assignees
+ * can take waiting conversations of other inboxes (R-ROUTE-8, ASSIGNED
+ * events). `confirm` must be the inbox's exact current name
  * (byte for byte); otherwise nothing is deleted and CIB_EINVAL is returned.
  * The default inbox cannot be deleted (CIB_EINVAL).
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE.
@@ -633,8 +635,11 @@ CIB_API int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const 
 CIB_API int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *confirm,
                              size_t confirm_len);
 
-/* Replace an inbox's access (R-ACCESS-1). Returns CIB_OK, CIB_EINVAL,
- * CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE. */
+/* Replace an inbox's access (R-ACCESS-1). Routing in the inbox follows at
+ * once: users who lose access are no longer assigned automatically (their
+ * open conversations stay theirs); users who gain it and are eligible take
+ * waiting conversations (R-ROUTE-8, ASSIGNED events). Returns CIB_OK,
+ * CIB_EINVAL, CIB_ENOTFOUND, CIB_ENOMEM, CIB_ESTORAGE. */
 CIB_API int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len,
                                  const cib_access_def *access);
 
@@ -1177,7 +1182,12 @@ CIB_API int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_
  * (else CIB_EFORBIDDEN). Taking an unassigned conversation needs
  * CIB_ACTION_ASSIGN, changing or removing an assignee CIB_ACTION_REASSIGN.
  * Assigning to the current assignee changes nothing and returns CIB_OK.
- * Event: ASSIGNED with reason MANUAL.
+ * A conversation waiting in a queue leaves it (R-ROUTE-8); the previous
+ * assignee's freed room can take waiting work, in the same atomic step.
+ * Capacity does not limit an agent's own assignments. The new assignee's
+ * last-assignment time (least loaded ties, R-ROUTE-7) moves.
+ * Events: ASSIGNED with reason MANUAL (or NONE when unassigned), then
+ * ASSIGNED for each conversation handed out from a queue.
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_EFORBIDDEN, CIB_ENOMEM,
  * CIB_ESTORAGE.
  */
@@ -1185,12 +1195,16 @@ CIB_API int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t
                        const char *to, size_t to_len);
 
 /* Close an open conversation. Its working-set entry is released; it stays in
- * storage. Event: CLOSED. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
- * CIB_EFORBIDDEN, CIB_ENOMEM, CIB_ESTORAGE. */
+ * storage. It leaves its waiting queue if in one; its assignee's freed room
+ * takes the oldest waiting conversation they are eligible for (R-ROUTE-8),
+ * in the same atomic step. Events: CLOSED, then ASSIGNED for each hand-out.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND, CIB_EFORBIDDEN, CIB_ENOMEM,
+ * CIB_ESTORAGE. */
 CIB_API int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation);
 
-/* Reopen a closed conversation, keeping its assignee if they still exist.
- * Event: REOPENED. Returns as cib_close(). */
+/* Reopen a closed conversation, keeping its assignee if they still exist
+ * (it is not routed again, and does not queue). Event: REOPENED. Returns as
+ * cib_close(). */
 CIB_API int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation);
 
 /* ------------------------------------------------------------------------ */

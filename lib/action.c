@@ -276,9 +276,9 @@ int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
         return rc;
     }
     cib__wait_drop(ctx, t.cv);
-    cib__conv_set_assignee(ctx, t.cv, target_user, reason);
     if (target_user)
         cib__route_apply_pick(ctx, NULL, target_user, seq);
+    cib__conv_set_assignee(ctx, t.cv, target_user, reason);
     cib__plan_apply(ctx, &plan);
     cib__conv_emit(ctx, CIB_EVENT_ASSIGNED, t.cv, target_user, 0, 0);
     cib__plan_emit(ctx, &plan);

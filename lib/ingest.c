@@ -397,22 +397,16 @@ static void apply_route(cib_ctx *ctx, plan *p)
     }
     if (!u)
         return;
+    /* The assignee's order and turn first: the load change that follows
+     * refreshes their place in the rules once. */
+    cib__route_apply_pick(ctx, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule, u,
+                          p->seq);
     if (p->how == JOIN) {
         cib__conv_set_assignee(ctx, cv, u, p->route.reason);
     } else {
         cv->assignee = u; /* linked by the caller */
         cv->reason = (uint8_t)p->route.reason;
     }
-}
-
-/* After linking: the assignee's order and turn, and hand-outs. */
-static void apply_pick(cib_ctx *ctx, plan *p)
-{
-    cib__user *u = p->route.assignee;
-    if (u)
-        cib__route_apply_pick(ctx, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule, u,
-                              p->seq);
-    cib__plan_apply(ctx, &p->handout);
 }
 
 static void emit_route(cib_ctx *ctx, const plan *p, cib_ingest_result *r)
@@ -501,7 +495,7 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     apply_route(ctx, &p);
     if (p.how != JOIN)
         cib__conv_link(ctx, cv);
-    apply_pick(ctx, &p);
+    cib__plan_apply(ctx, &p.handout);
     cib__dedup_commit(ctx, p.dedup, p.dedup_known, now, p.expired);
     r.conversation = cv->id;
     r.created = p.how == NEW;

@@ -132,7 +132,6 @@ void cib__route_apply_pick(cib_ctx *ctx, cib__rule *r, cib__user *u, uint64_t se
         ctx->seq = seq;
     if (r && r->strategy == CIB_ROUND_ROBIN && cib__rule_member(r, u))
         r->cursor = u;
-    cib__rule_refresh_user(ctx, u); /* the least-loaded key holds seq */
 }
 
 /* ---- queues ---- */
@@ -541,8 +540,8 @@ void cib__plan_apply(cib_ctx *ctx, cib__plan *p)
     for (size_t i = 0; i < p->n; i++) {
         cib__handout *h = &p->v[i];
         cib__wait_drop(ctx, h->conv);
-        cib__conv_set_assignee(ctx, h->conv, h->user, h->reason);
         cib__route_apply_pick(ctx, h->conv->channel->rule, h->user, h->seq);
+        cib__conv_set_assignee(ctx, h->conv, h->user, h->reason);
     }
 }
 

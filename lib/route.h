@@ -36,7 +36,8 @@ void cib__route_again(cib_ctx *ctx, const cib__conv *cv, cib__decision *d);
 /* Inside the transaction: the rows a pick changes besides the conversation:
  * the user's assignment order, a round-robin rule's cursor. */
 int cib__route_write_pick(cib_ctx *ctx, cib__rule *r, cib__user *u, uint64_t seq);
-/* After the commit. */
+/* After the commit, before the assignment itself (linking or reassigning the
+ * conversation), whose load change refreshes u's place in every rule. */
 void cib__route_apply_pick(cib_ctx *ctx, cib__rule *r, cib__user *u, uint64_t seq);
 /* Write a user's row with another status and order (inside a transaction). */
 int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t seq);
