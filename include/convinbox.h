@@ -922,10 +922,12 @@ CIB_API int cib_channel_set_routing(cib_ctx *ctx, const char *id, size_t id_len,
                                     const cib_routing_def *routing);
 
 /*
- * Replace a channel's ticket rule (R-TICKET-1..4). An automatic rule needs a
- * pipeline and one of its stages (else CIB_EINVAL, R-TICKET-2); a named owner
- * must exist (CIB_ENOTFOUND). A form channel's rule cannot be switched off
- * (CIB_EINVAL, R-TICKET-4). Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
+ * Replace a channel's ticket rule (R-TICKET-1..4); NULL or automatic 0
+ * switches tickets off (a rule that is off takes no other field: CIB_EINVAL).
+ * An automatic rule needs a pipeline and one of its stages (else CIB_EINVAL,
+ * R-TICKET-2); a named owner must exist (CIB_ENOTFOUND). A form channel's
+ * rule cannot be switched off (CIB_EINVAL, R-TICKET-4). Tickets already
+ * opened keep what they got. Returns CIB_OK, CIB_EINVAL, CIB_ENOTFOUND,
  * CIB_ENOMEM, CIB_ESTORAGE.
  */
 CIB_API int cib_channel_set_tickets(cib_ctx *ctx, const char *id, size_t id_len,

@@ -30,6 +30,7 @@ typedef struct channel_spec {
     cib__tickets *tickets;          /* made; NULL: none */
     cib__hours *hours;              /* made (chat); NULL: not a chat */
     int set_tickets, set_hours;     /* update: replace them */
+    int adding;                     /* cib_channel_add(), not an update */
 } channel_spec;
 
 static void spec_free(cib_ctx *ctx, channel_spec *s)
@@ -143,7 +144,8 @@ static int settings_check(cib_ctx *ctx, channel_spec *s, const cib_channel_def *
     s->routing = d->routing;
     s->tickets = NULL;
     s->hours = NULL;
-    s->set_tickets = d->tickets != NULL || s->type == CIB_CHANNEL_FORM;
+    /* A new form needs its rule (R-TICKET-4); an update without one keeps it. */
+    s->set_tickets = d->tickets != NULL || (s->adding && s->type == CIB_CHANNEL_FORM);
     s->set_hours = s->type == CIB_CHANNEL_CHAT;
     if (s->type != CIB_CHANNEL_CHAT && d->availability)
         return foreign_setting(ctx, "availability");
@@ -405,8 +407,10 @@ static int channel_install(cib_ctx *ctx, channel_spec *s, int64_t created_at, in
     return CIB_OK;
 }
 
-static int def_read(cib_ctx *ctx, const cib_channel_def *def, cib_channel_def *d, channel_spec *s)
+static int def_read(cib_ctx *ctx, const cib_channel_def *def, cib_channel_def *d, channel_spec *s,
+                    int adding)
 {
+    s->adding = adding;
     cib_channel_def init = CIB_CHANNEL_DEF_INIT;
     *d = init;
     s->props = NULL;
@@ -425,7 +429,7 @@ int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
     CIB__ENTER_WRITE(ctx, "cib_channel_add");
     cib_channel_def d;
     channel_spec s;
-    int rc = def_read(ctx, def, &d, &s);
+    int rc = def_read(ctx, def, &d, &s, 1);
     if (!rc)
         rc = spec_available(ctx, &s);
     if (!rc)
@@ -515,7 +519,7 @@ int cib_channel_update(cib_ctx *ctx, const cib_channel_def *def)
     CIB__ENTER_WRITE(ctx, "cib_channel_update");
     cib_channel_def d;
     channel_spec s;
-    int rc = def_read(ctx, def, &d, &s);
+    int rc = def_read(ctx, def, &d, &s, 0);
     cib__channel *ch = rc ? NULL : cib__channel_find(ctx, s.id.p, s.id.n);
     if (!rc && !ch)
         rc = cib__fail(ctx, CIB_ENOTFOUND, "channel '%.*s' not found", (int)s.id.n, s.id.p);
@@ -554,6 +558,7 @@ int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
     d.type = CIB_CHANNEL_FALLBACK_EMAIL;
     d.sender_name = sender_name;
     channel_spec s;
+    s.adding = 1;
     s.id.p = id;
     s.id.n = strlen(id);
     s.props = NULL;
@@ -762,6 +767,7 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
     d.tickets = has_tickets ? &tickets : NULL;
     d.availability = has_hours ? &hours : NULL;
     channel_spec s;
+    s.adding = 1; /* a stored form has its rule */
     s.props = NULL;
     s.tickets = NULL;
     s.hours = NULL;
@@ -780,6 +786,17 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
         rc = channel_install(ctx, &s, created_at, WRITE_NONE);
     spec_free(ctx, &s);
     return rc ? cib__row_refused(ctx, row, rc) : CIB_OK;
+}
+
+static void props_dump(cib__buf *b, const cib__props *p)
+{
+    for (size_t i = 0; i < cib__props_count(p); i++) {
+        if (i)
+            cib__buf_str(b, ",");
+        cib__buf_quote(b, p->keys[i], p->key_lens[i]);
+        cib__buf_str(b, "=");
+        cib__buf_quote(b, p->values[i], p->value_lens[i]);
+    }
 }
 
 void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
@@ -806,13 +823,7 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
         cib__buf_fmt(b, " created_at=%lld display=%s forward_to_original=%d threading=%s props=[",
                      (long long)ch->created_at, display ? display : "-",
                      ch->log_forward_to_original, threading ? threading : "-");
-        for (size_t i = 0; i < cib__props_count(ch->props); i++) {
-            if (i)
-                cib__buf_str(b, ",");
-            cib__buf_quote(b, ch->props->keys[i], ch->props->key_lens[i]);
-            cib__buf_str(b, "=");
-            cib__buf_quote(b, ch->props->values[i], ch->props->value_lens[i]);
-        }
+        props_dump(b, ch->props);
         cib__buf_str(b, "]");
         const cib__rule *r = ch->rule;
         cib__buf_fmt(b, " routing=%d/%d/%d/%d targets=[", r->mode, r->strategy, r->only_available,
@@ -829,10 +840,15 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_fmt(b, "%s%llu@%llu", w == r->wait_head ? "" : ",",
                          (unsigned long long)w->conv->id, (unsigned long long)w->seq);
         cib__buf_str(b, "]");
-        if (ch->tickets)
-            cib__buf_fmt(b, " tickets=%s/%s/%d/%s", ch->tickets->pipeline->id,
-                         ch->tickets->pipeline->stages[ch->tickets->stage], ch->tickets->owner,
-                         ch->tickets->owner_user ? ch->tickets->owner_user->id : "-");
+        if (ch->tickets) {
+            const cib__tickets *t = ch->tickets;
+            cib__buf_fmt(b, " tickets=%d/%s/%s/%d/%s [", t->automatic,
+                         t->pipeline ? t->pipeline->id : "-",
+                         t->pipeline ? t->pipeline->stages[t->stage] : "-", t->owner,
+                         t->owner_user ? t->owner_user->id : "-");
+            props_dump(b, t->props);
+            cib__buf_str(b, "]");
+        }
         if (ch->hours) {
             cib__buf_fmt(b, " chat=%d/%s", ch->hours->mode,
                          ch->hours->zone ? ch->hours->zone->name : "-");

@@ -429,17 +429,34 @@ static void emit_route(cib_ctx *ctx, const plan *p, cib_ingest_result *r)
 
 /* ---- the whole path ---- */
 
-static void report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversation,
-                             cib_ingest_result *r)
+/* R-CONV-3: describe the first delivery. Ids are taken in one rising
+ * sequence, message first: a message that opened its conversation has the
+ * smaller id, and only such a message opened a ticket. A closed
+ * conversation is read back from the store. */
+static int report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversation,
+                            cib_ingest_result *r)
 {
     r->duplicate = 1;
     r->message = message;
     r->conversation = conversation;
+    r->created = message < conversation;
     cib__conv *cv = cib__conv_find(ctx, conversation);
-    if (cv) {
-        r->contact = cv->contact->id;
-        r->assignee = cv->assignee ? cv->assignee->id : NULL;
+    int detached = 0, status;
+    int64_t closed_at;
+    if (!cv) {
+        int rc = cib__conv_read(ctx, conversation, &cv, &status, &closed_at);
+        if (rc == CIB_ENOTFOUND)
+            return CIB_OK; /* gone with its inbox */
+        if (rc)
+            return rc;
+        detached = 1;
     }
+    r->contact = cv->contact->id;
+    r->assignee = cv->assignee ? cv->assignee->id : NULL;
+    r->ticket = r->created ? cv->ticket : 0;
+    if (detached)
+        cib__conv_free(ctx, cv);
+    return CIB_OK;
 }
 
 int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
@@ -464,7 +481,8 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     if (rc)
         return rc;
     if (delivered) {
-        report_duplicate(ctx, first_message, first_conv, &r);
+        if ((rc = report_duplicate(ctx, first_message, first_conv, &r)))
+            return rc;
         return cib__info_write(ctx, "out", out, &r, sizeof r);
     }
     cib__fp thread;

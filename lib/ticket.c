@@ -33,8 +33,14 @@ int cib__tickets_make(cib_ctx *ctx, const cib_ticket_def *def, int type, cib__ti
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: a form channel opens a ticket for every "
                          "submission: it needs an automatic ticket rule");
-    if (!d.automatic)
+    if (!d.automatic) {
+        if (d.pipeline || d.stage || d.owner_user || d.n_properties ||
+            d.owner != CIB_TICKET_OWNER_ASSIGNEE)
+            return cib__fail(ctx, CIB_EINVAL,
+                             "invalid argument: a ticket rule that is off (automatic 0) takes no "
+                             "pipeline, stage, owner or properties");
         return CIB_OK;
+    }
     cib__str pipeline, stage, owner = {NULL, 0};
     rc = cib__arg_id(ctx, "tickets->pipeline", d.pipeline, d.pipeline_len, &pipeline);
     if (!rc)
