@@ -793,7 +793,9 @@ typedef struct cib_ticket_def {
 enum cib_chat_mode {
     CIB_CHAT_ALWAYS = 1,
     CIB_CHAT_STATUS_BASED = 2, /* while a user its routing rule names (team
-                                  members included) is available */
+                                  members included) is available and could
+                                  be assigned: a paid seat and access to
+                                  the inbox (capacity aside) */
     CIB_CHAT_BUSINESS_HOURS = 3
 };
 /* Days of a business-hours range: a bit set. */
@@ -943,8 +945,12 @@ CIB_API int cib_channel_set_availability(cib_ctx *ctx, const char *id, size_t id
                                          const cib_availability_def *availability);
 
 /* Is this chat channel available now, for the host's chat widget (R-CHAN-7)?
- * *available is set to 1 or 0. Read-only. Returns CIB_OK, CIB_EINVAL (not a
- * chat channel), CIB_ENOTFOUND. */
+ * *available is set to 1 or 0; a disabled channel is never available. Read
+ * the clock once. Read-only. Returns CIB_OK, CIB_EINVAL (not a chat
+ * channel), CIB_ENOTFOUND (an unknown channel; or business hours whose
+ * stored zone can no longer be loaded from the zoneinfo directory, e.g.
+ * after a tzdata upgrade dropped the name: *available is 0; the account
+ * still opens, and setting the availability again repairs it). */
 CIB_API int cib_chat_available(cib_ctx *ctx, const char *id, size_t id_len, int *available);
 
 /* Why a user is not eligible for a rule (R-ROUTE-9). */

@@ -31,6 +31,7 @@ typedef struct channel_spec {
     cib__hours *hours;              /* made (chat); NULL: not a chat */
     int set_tickets, set_hours;     /* update: replace them */
     int adding;                     /* cib_channel_add(), not an update */
+    int loading;                    /* a stored row */
 } channel_spec;
 
 static void spec_free(cib_ctx *ctx, channel_spec *s)
@@ -154,7 +155,7 @@ static int settings_check(cib_ctx *ctx, channel_spec *s, const cib_channel_def *
     if (!rc && s->set_tickets)
         rc = cib__tickets_make(ctx, d->tickets, s->type, &s->tickets);
     if (!rc && s->set_hours)
-        rc = cib__hours_make(ctx, d->availability, &s->hours);
+        rc = cib__hours_make(ctx, d->availability, s->loading, &s->hours);
     return rc;
 }
 
@@ -411,6 +412,7 @@ static int def_read(cib_ctx *ctx, const cib_channel_def *def, cib_channel_def *d
                     int adding)
 {
     s->adding = adding;
+    s->loading = 0;
     cib_channel_def init = CIB_CHANNEL_DEF_INIT;
     *d = init;
     s->props = NULL;
@@ -559,6 +561,7 @@ int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
     d.sender_name = sender_name;
     channel_spec s;
     s.adding = 1;
+    s.loading = 0;
     s.id.p = id;
     s.id.n = strlen(id);
     s.props = NULL;
@@ -647,7 +650,7 @@ int cib_channel_set_availability(cib_ctx *ctx, const char *id, size_t id_len,
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: channel '%s' is not a chat channel",
                          ch->id);
     cib__hours *h;
-    if ((rc = cib__hours_make(ctx, availability, &h)))
+    if ((rc = cib__hours_make(ctx, availability, 0, &h)))
         return rc;
     if ((rc = channel_reconfigure(ctx, ch, NULL, NULL, 0, NULL, 1, h)))
         cib__hours_free(ctx, h);
@@ -689,7 +692,7 @@ int cib_channel_get(cib_ctx *ctx, const char *id, size_t id_len, cib_channel_inf
     }
     if (ch->hours) {
         info.chat_mode = ch->hours->mode;
-        info.tz = ch->hours->zone ? ch->hours->zone->name : NULL;
+        info.tz = ch->hours->tz;
     }
     return cib__info_write(ctx, "out", out, &info, sizeof info);
 }
@@ -768,6 +771,7 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
     d.availability = has_hours ? &hours : NULL;
     channel_spec s;
     s.adding = 1; /* a stored form has its rule */
+    s.loading = 1;
     s.props = NULL;
     s.tickets = NULL;
     s.hours = NULL;
@@ -850,8 +854,7 @@ void cib__channel_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_str(b, "]");
         }
         if (ch->hours) {
-            cib__buf_fmt(b, " chat=%d/%s", ch->hours->mode,
-                         ch->hours->zone ? ch->hours->zone->name : "-");
+            cib__buf_fmt(b, " chat=%d/%s", ch->hours->mode, ch->hours->tz ? ch->hours->tz : "-");
             for (size_t i = 0; i < ch->hours->n_ranges; i++)
                 cib__buf_fmt(b, ",%u:%u-%u", ch->hours->ranges[i].days, ch->hours->ranges[i].from,
                              ch->hours->ranges[i].to);

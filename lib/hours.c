@@ -43,10 +43,14 @@ static int ranges_check(cib_ctx *ctx, int mode, const char *tz, size_t tz_len, c
     h->n_ranges = n;
     cib__str name;
     int rc = cib__check_text(ctx, "tz", -1, tz, tz_len, 255, 0, &name);
-    return rc ? rc : cib__zone_load(ctx, name.p, name.n, &h->zone);
+    if (!rc && !(h->tz = cib__strndup(&ctx->mem, name.p, name.n)))
+        rc = cib__nomem(ctx);
+    if (!rc)
+        rc = cib__zone_load(ctx, name.p, name.n, &h->zone);
+    return rc;
 }
 
-int cib__hours_make(cib_ctx *ctx, const cib_availability_def *def, cib__hours **out)
+int cib__hours_make(cib_ctx *ctx, const cib_availability_def *def, int loading, cib__hours **out)
 {
     *out = NULL;
     cib_availability_def d = CIB_AVAILABILITY_DEF_INIT;
@@ -64,6 +68,8 @@ int cib__hours_make(cib_ctx *ctx, const cib_availability_def *def, cib__hours **
         return cib__nomem(ctx);
     int rc = ranges_check(ctx, d.mode, d.tz, d.tz_len, d.range_days, d.range_from, d.range_to,
                           d.n_ranges, h);
+    if (rc == CIB_EINVAL && loading && h->tz)
+        rc = CIB_OK; /* the name checked out; its file did not */
     if (rc) {
         cib__hours_free(ctx, h);
         return rc;
@@ -77,6 +83,7 @@ void cib__hours_free(cib_ctx *ctx, cib__hours *h)
     if (!h)
         return;
     cib__zone_free(ctx, h->zone);
+    cib__free(&ctx->mem, h->tz);
     cib__free(&ctx->mem, h);
 }
 
@@ -146,7 +153,7 @@ int cib__hours_row(cib_ctx *ctx, cib__rowb *b, const cib__hours *h, cib__hours_t
         }
     }
     cib__rowb_text(b, "availability", h ? mode_names[h->mode] : NULL);
-    cib__rowb_text(b, "tz", h && h->zone ? h->zone->name : NULL);
+    cib__rowb_text(b, "tz", h ? h->tz : NULL);
     cib__rowb_list(b, "hours", tmp->items.items, tmp->items.lens, tmp->items.n);
     return CIB_OK;
 }
@@ -200,6 +207,8 @@ int cib__hours_def_from_row(cib_ctx *ctx, const cib_row *row, cib_availability_d
 
 int cib__hours_open(const cib__hours *h, int64_t now_ms)
 {
+    if (!h->zone)
+        return -1;
     int64_t t = now_ms / 1000 - (now_ms % 1000 < 0);
     int64_t local = t + cib__zone_offset(h->zone, t);
     int64_t day = local / 86400 - (local % 86400 < 0);

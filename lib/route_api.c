@@ -114,13 +114,22 @@ int cib_chat_available(cib_ctx *ctx, const char *id, size_t id_len, int *availab
     if (ch->type != CIB_CHANNEL_CHAT)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: channel '%s' is not a chat channel",
                          ch->id);
+    if (ch->status == CIB_CHANNEL_DISABLED)
+        return CIB_OK; /* R-CHAN-3: it takes no messages */
     switch (ch->hours ? ch->hours->mode : CIB_CHAT_ALWAYS) {
     case CIB_CHAT_STATUS_BASED:
         *available = ch->rule->n_available > 0;
         break;
-    case CIB_CHAT_BUSINESS_HOURS:
-        *available = cib__hours_open(ch->hours, cib__now(ctx));
+    case CIB_CHAT_BUSINESS_HOURS: {
+        int open = cib__hours_open(ch->hours, cib__now(ctx));
+        if (open < 0)
+            return cib__fail(ctx, CIB_ENOTFOUND,
+                             "time zone '%s' of channel '%s' cannot be loaded from '%s' any "
+                             "more; the chat shows as closed until its availability is set again",
+                             ch->hours->tz, ch->id, ctx->zoneinfo_dir);
+        *available = open;
         break;
+    }
     default:
         *available = 1;
     }

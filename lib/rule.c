@@ -58,7 +58,8 @@ static void member_update(cib__member *m)
     else if (!is && was)
         cib__bits_clear(&r->eligible, m->pos);
     m->why = (uint8_t)why;
-    int available = u->status == CIB_AVAILABLE;
+    /* Status-based chat (R-CHAN-7): someone who could be assigned is there. */
+    int available = u->status == CIB_AVAILABLE && u->seat == CIB_SEAT_PAID && m->has_access;
     if (available != m->available) {
         r->n_available = available ? r->n_available + 1 : r->n_available - 1;
         m->available = (uint8_t)available;

@@ -55,7 +55,7 @@ struct cib__rule {
     cib__bits eligible;
     cib__tree by_load;
     cib__user *cursor;  /* round robin: this rule's last pick, or NULL */
-    size_t n_available; /* members whose status is available */
+    size_t n_available; /* members available, with a paid seat and access */
     cib__wait *wait_head, *wait_tail;
     size_t n_waiting;
     int linked; /* members are on their users' lists */
