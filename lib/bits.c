@@ -7,7 +7,7 @@
 
 static size_t words_for(size_t n)
 {
-    return (n + 63) / 64;
+    return n / 64 + (n % 64 != 0); /* no overflow near SIZE_MAX */
 }
 
 int cib__bits_init(const cib__mem *m, cib__bits *b, size_t n)

@@ -47,7 +47,7 @@ static cib__member *pick_live(const cib__rule *r, const cib__user *exclude)
         return next_eligible(r, last ? last->pos + 1 : 0, exclude, 1);
     }
     case CIB_LEAST_LOADED:
-        for (cib__tnode *n = cib__tree_after(&r->by_load, 0); n; n = cib__tree_next(n)) {
+        for (cib__tnode *n = r->by_load.first; n; n = cib__tree_next(n)) {
             cib__member *m = (cib__member *)((char *)n - offsetof(cib__member, by_load));
             if (m->user != exclude)
                 return m;

@@ -39,6 +39,28 @@ static uint32_t load_of(const cib__user *u)
     return (uint32_t)u->assigned.count;
 }
 
+/* Would node n, keyed `old`, keep its place under key `key`? */
+static int keeps_place(const cib__tree *t, const cib__tnode *n, uint64_t old, uint64_t key)
+{
+    const cib__tnode *side = key > old ? cib__tree_next(n) : cib__tree_prev(n);
+    return !side || (key > old ? key < cib__tree_key(t, side) : key > cib__tree_key(t, side));
+}
+
+/* A least-loaded member's node: in the tree while eligible, at its key. */
+static void member_place(cib__rule *r, cib__member *m, int is, uint64_t key)
+{
+    int in = m->by_load.height != 0;
+    if (in && is && key != m->key && keeps_place(&r->by_load, &m->by_load, m->key, key)) {
+        m->key = key; /* the order holds: no need to move */
+        return;
+    }
+    if (in && (!is || key != m->key))
+        cib__tree_remove(&r->by_load, &m->by_load);
+    m->key = key;
+    if (is && m->by_load.height == 0)
+        cib__tree_insert(&r->by_load, &m->by_load);
+}
+
 /* Bring a member's cached state, bit, tree node and counts up to date. */
 static void member_update(cib__member *m)
 {
@@ -48,11 +70,10 @@ static void member_update(cib__member *m)
     int why = cib__rule_why(r, m, u->status, u->seat, u->capacity, load_of(u));
     int is = why == CIB_WHY_ELIGIBLE;
     uint64_t key = cib__rule_key(load_of(u), u->seq);
-    if (was && (!is || key != m->key) && r->strategy == CIB_LEAST_LOADED)
-        cib__tree_remove(&r->by_load, &m->by_load);
-    m->key = key;
-    if (is && (!was || m->by_load.height == 0) && r->strategy == CIB_LEAST_LOADED)
-        cib__tree_insert(&r->by_load, &m->by_load);
+    if (r->strategy == CIB_LEAST_LOADED)
+        member_place(r, m, is, key);
+    else
+        m->key = key;
     if (is && !was)
         cib__bits_set(&r->eligible, m->pos);
     else if (!is && was)

@@ -5,7 +5,7 @@
 
 void cib__tree_init(cib__tree *t, ptrdiff_t key_delta)
 {
-    t->root = NULL;
+    t->root = t->first = t->last = NULL;
     t->key_delta = key_delta;
     t->count = 0;
 }
@@ -69,10 +69,12 @@ static cib__tnode *rotate_right(cib__tree *t, cib__tnode *x)
     return y;
 }
 
-/* Restore the AVL balance from n up to the root. */
+/* Restore the AVL balance from n upwards. A subtree whose height comes out
+ * as it was leaves everything above it as it was: stop there. */
 static void rebalance(cib__tree *t, cib__tnode *n)
 {
     while (n) {
+        int before = n->height;
         update(n);
         int bal = height(n->left) - height(n->right);
         if (bal > 1) {
@@ -84,7 +86,35 @@ static void rebalance(cib__tree *t, cib__tnode *n)
                 rotate_right(t, n->right);
             n = rotate_left(t, n);
         }
+        if (n->height == before)
+            return;
         n = n->parent;
+    }
+}
+
+/* After inserting leaf n: heights grow up the path until a node was already
+ * taller than the child that grew; at most one (double) rotation. */
+static void insert_fixup(cib__tree *t, cib__tnode *n)
+{
+    for (cib__tnode *p = n->parent; p; n = p, p = p->parent) {
+        int hn = n->height;
+        if (p->height > hn)
+            return; /* p's height holds */
+        cib__tnode *sibling = p->left == n ? p->right : p->left;
+        if (hn - height(sibling) < 2) {
+            p->height = hn + 1;
+            continue;
+        }
+        if (p->left == n) {
+            if (height(n->left) < height(n->right))
+                rotate_left(t, n);
+            rotate_right(t, p);
+        } else {
+            if (height(n->right) < height(n->left))
+                rotate_right(t, n);
+            rotate_left(t, p);
+        }
+        return; /* the subtree has its old height again */
     }
 }
 
@@ -92,23 +122,40 @@ void cib__tree_insert(cib__tree *t, cib__tnode *n)
 {
     uint64_t key = cib__tree_key(t, n);
     cib__tnode *parent = NULL, **link = &t->root;
-    while (*link) {
-        parent = *link;
-        link = key < cib__tree_key(t, parent) ? &parent->left : &parent->right;
+    if (t->last && key > cib__tree_key(t, t->last)) {
+        parent = t->last; /* the largest has no right child */
+        link = &parent->right;
+    } else if (t->first && key < cib__tree_key(t, t->first)) {
+        parent = t->first;
+        link = &parent->left;
+    } else {
+        while (*link) {
+            parent = *link;
+            link = key < cib__tree_key(t, parent) ? &parent->left : &parent->right;
+        }
     }
     n->left = n->right = NULL;
     n->parent = parent;
     n->height = 1;
     *link = n;
     t->count++;
-    rebalance(t, parent);
+    if (!t->first || link == &t->first->left)
+        t->first = n;
+    if (!t->last || link == &t->last->right)
+        t->last = n;
+    insert_fixup(t, n);
 }
 
 void cib__tree_remove(cib__tree *t, cib__tnode *n)
 {
+    if (n == t->first)
+        t->first = cib__tree_next(n);
+    if (n == t->last)
+        t->last = cib__tree_prev(n);
     cib__tnode *start;
     if (n->left && n->right) {
-        /* Swap in the successor s (leftmost of the right subtree). */
+        /* Swap in the successor s (leftmost of the right subtree); it takes
+         * n's place and height, so the walk up sees what changed. */
         cib__tnode *s = n->right;
         while (s->left)
             s = s->left;
@@ -121,6 +168,7 @@ void cib__tree_remove(cib__tree *t, cib__tnode *n)
         replace_child(t, n->parent, n, s);
         s->left = n->left;
         s->left->parent = s;
+        s->height = n->height;
     } else {
         start = n->parent;
         replace_child(t, n->parent, n, n->left ? n->left : n->right);
@@ -133,6 +181,8 @@ void cib__tree_remove(cib__tree *t, cib__tnode *n)
 
 cib__tnode *cib__tree_after(const cib__tree *t, uint64_t key)
 {
+    if (t->first && cib__tree_key(t, t->first) > key)
+        return t->first;
     cib__tnode *n = t->root, *best = NULL;
     while (n) {
         if (cib__tree_key(t, n) > key) {
@@ -154,6 +204,19 @@ cib__tnode *cib__tree_next(const cib__tnode *n)
         return (cib__tnode *)n;
     }
     while (n->parent && n->parent->right == n)
+        n = n->parent;
+    return n->parent;
+}
+
+cib__tnode *cib__tree_prev(const cib__tnode *n)
+{
+    if (n->left) {
+        n = n->left;
+        while (n->right)
+            n = n->right;
+        return (cib__tnode *)n;
+    }
+    while (n->parent && n->parent->left == n)
         n = n->parent;
     return n->parent;
 }

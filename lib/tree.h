@@ -20,19 +20,23 @@ typedef struct cib__tnode {
 
 typedef struct cib__tree {
     cib__tnode *root;
-    ptrdiff_t key_delta; /* key address minus node address */
+    cib__tnode *first, *last; /* smallest and largest keys, or NULL */
+    ptrdiff_t key_delta;      /* key address minus node address */
     size_t count;
 } cib__tree;
 
 /* A tree whose objects keep their key `key_delta` bytes after the node. */
 void cib__tree_init(cib__tree *t, ptrdiff_t key_delta);
-/* Insert a node not in any tree; keys must be unique within a tree. */
+/* Insert a node not in any tree; keys must be unique within a tree. A key
+ * beyond either end (ids that only grow) is O(1) amortized; else O(log n). */
 void cib__tree_insert(cib__tree *t, cib__tnode *n);
+/* O(1) amortized for the smallest or largest node; else O(log n). */
 void cib__tree_remove(cib__tree *t, cib__tnode *n);
 /* The node with the smallest key greater than `key`, or NULL. */
 cib__tnode *cib__tree_after(const cib__tree *t, uint64_t key);
-/* The next node in key order, or NULL. */
+/* The next and the previous node in key order, or NULL. */
 cib__tnode *cib__tree_next(const cib__tnode *n);
+cib__tnode *cib__tree_prev(const cib__tnode *n);
 uint64_t cib__tree_key(const cib__tree *t, const cib__tnode *n);
 
 #endif

@@ -322,13 +322,14 @@ static int parse_file(cib_ctx *ctx, cib__zone *z, const unsigned char *p, size_t
     }
     if (tsize == 8) { /* the footer: "\n<POSIX TZ string>\n" */
         const unsigned char *f = data + size, *end = p + n;
-        if (f < end && *f == '\n') {
-            const unsigned char *nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
-            if (!nl)
-                return -1;
-            if (nl > f + 1 && parse_rule(z, (const char *)f + 1, (size_t)(nl - f - 1)))
-                return -1;
-        }
+        /* RFC 8536 3.3: version 2+ ends with "\n" TZ-string "\n". */
+        if (f >= end || *f != '\n')
+            return -1;
+        const unsigned char *nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
+        if (!nl)
+            return -1;
+        if (nl > f + 1 && parse_rule(z, (const char *)f + 1, (size_t)(nl - f - 1)))
+            return -1;
     }
     return 0;
 }

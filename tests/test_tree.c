@@ -80,6 +80,22 @@ static void check_avl(const cib__tree *t)
         minsize[i] = minsize[i - 1] + minsize[i - 2] + 1;
     assert_true(h < 64);
     assert_true(count >= minsize[h]);
+    /* The cached ends, and the walk backwards from the largest. */
+    const cib__tnode *lo = t->root, *hi = t->root;
+    while (lo && lo->left)
+        lo = lo->left;
+    while (hi && hi->right)
+        hi = hi->right;
+    assert_ptr_equal(t->first, lo);
+    assert_ptr_equal(t->last, hi);
+    size_t back = 0;
+    for (const cib__tnode *x = t->last; x; x = cib__tree_prev(x)) {
+        const cib__tnode *p = cib__tree_prev(x);
+        if (p)
+            assert_true(cib__tree_key(t, p) < cib__tree_key(t, x));
+        back++;
+    }
+    assert_int_equal(back, t->count);
 }
 
 static cib__tnode *leftmost(const cib__tree *t)
