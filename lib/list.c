@@ -106,7 +106,7 @@ int cib_list_item(cib_ctx *ctx, int list, const char *owner, size_t owner_len, s
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
     *out = NULL;
-    size_t count;
+    size_t count = 0;
     int rc = list_find(ctx, list, owner, owner_len, index, &count, out);
     if (!rc && index >= count)
         rc = cib__fail(ctx, CIB_ENOTFOUND, "index %zu is past the end of the list (%zu items)",

@@ -52,7 +52,7 @@ int cib_conversation_get(cib_ctx *ctx, const char *user, size_t user_len, uint64
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
     cib__conv *cv;
-    int detached, status;
+    int detached = 0, status = 0;
     int64_t closed_at;
     int rc = see(ctx, user, user_len, conversation, &cv, &detached, &status, &closed_at);
     if (rc)
@@ -84,7 +84,7 @@ int cib_conversation_messages(cib_ctx *ctx, const char *user, size_t user_len,
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, fn, "fn");
     cib__conv *cv;
-    int detached, status;
+    int detached = 0, status = 0;
     int64_t closed_at;
     int rc = see(ctx, user, user_len, conversation, &cv, &detached, &status, &closed_at);
     if (rc)
@@ -100,7 +100,7 @@ int cib_conversation_properties(cib_ctx *ctx, const char *user, size_t user_len,
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, fn, "fn");
     cib__conv *cv;
-    int detached, status;
+    int detached = 0, status = 0;
     int64_t closed_at;
     int rc = see(ctx, user, user_len, conversation, &cv, &detached, &status, &closed_at);
     if (rc)
