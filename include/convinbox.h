@@ -1366,6 +1366,74 @@ CIB_API int cib_view(cib_ctx *ctx, const cib_view_def *query, uint64_t *ids, siz
                      uint64_t *next);
 
 /* ------------------------------------------------------------------------ */
+/* Reports (R-REPORT-1)                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* A report's scope: one inbox, times in [from, to) (ms since the epoch). */
+typedef struct cib_report_def {
+    size_t size;
+    const char *inbox; /* required */
+    size_t inbox_len;
+    int64_t from;
+    int64_t to;
+} cib_report_def;
+#define CIB_REPORT_DEF_INIT                                                                        \
+    {                                                                                              \
+        sizeof(cib_report_def), NULL, CIB_NTS, 0, 0                                                \
+    }
+
+/*
+ * The inbox's figures. A conversation is received when it is created (by an
+ * inbound message) in the range; its first-response time runs from then to
+ * its first reply, whenever that came. Times are ms; -1 when there is none.
+ * Percentiles are nearest-rank: the median is the smallest time with at
+ * least half the times at or below it, p90 the same with 90%.
+ */
+typedef struct cib_report {
+    size_t size;
+    uint64_t received;        /* conversations received in the range */
+    uint64_t replies;         /* replies sent in the range, by everyone */
+    uint64_t first_responses; /* received conversations answered so far */
+    int64_t first_response_median_ms;
+    int64_t first_response_p90_ms;
+} cib_report;
+#define CIB_REPORT_INIT                                                                            \
+    {                                                                                              \
+        sizeof(cib_report), 0, 0, 0, -1, -1                                                        \
+    }
+
+/* One user's figures in a report. */
+typedef struct cib_report_user {
+    size_t size;
+    const char *user;                 /* the user's id, as recorded with their
+                                         replies (they may have been removed since) */
+    uint64_t replies;                 /* replies they sent in the range */
+    uint64_t first_responses;         /* received conversations they answered first */
+    int64_t first_response_median_ms; /* of those; -1: none */
+    int64_t first_response_p90_ms;
+} cib_report_user;
+#define CIB_REPORT_USER_INIT                                                                       \
+    {                                                                                              \
+        sizeof(cib_report_user), NULL, 0, 0, -1, -1                                                \
+    }
+
+/* Called once per user who replied; return non-zero to stop. */
+typedef int (*cib_report_user_fn)(void *user_data, const cib_report_user *row);
+
+/*
+ * Report on an inbox over a time range (R-REPORT-1): conversations received,
+ * replies sent, first-response time (median, p90), and per user (fn may be
+ * NULL): who answers the most comes first (most replies in the range; ties
+ * by id), then the others. Reports read the store (closed conversations and
+ * messages live there): O(the inbox's conversations and messages), through
+ * the store's `find` when it has one. Read-only; the row strings are valid
+ * during the callback. Returns CIB_OK, CIB_EINVAL (bad def; from after to),
+ * CIB_ENOTFOUND (unknown inbox), CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_report_get(cib_ctx *ctx, const cib_report_def *def, cib_report *out,
+                           cib_report_user_fn fn, void *user_data);
+
+/* ------------------------------------------------------------------------ */
 /* Lists inside objects                                                      */
 /* ------------------------------------------------------------------------ */
 
