@@ -168,7 +168,7 @@ struct cib_store {
     /* Optional (NULL: the library scans and filters): call fn for every row
      * of a kind whose TEXT field `field` equals value[0..len), in any order.
      * The library asks for: CONVERSATION by inbox, contact and status;
-     * MESSAGE by conversation and inbox; DEDUP and THREAD by inbox. A
+     * MESSAGE by conversation and inbox; DEDUP, THREAD and TICKET by inbox. A
      * database answers from an index on those columns. */
     int (*find)(void *user_data, int kind, const char *field, const char *value, size_t len,
                 cib_row_fn fn, void *cb_data);
