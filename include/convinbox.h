@@ -1155,9 +1155,10 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
 /*
  * Every action names the acting user, who needs the matching cib_action in
  * the conversation's inbox (see enum cib_action); without it the action
- * returns CIB_EFORBIDDEN and changes nothing. A conversation the user may not
- * view is reported as CIB_ENOTFOUND, the same as a conversation that does not
- * exist. Actions on a closed conversation: a reply reopens it; a comment is
+ * returns CIB_EFORBIDDEN and changes nothing; so does a user without any
+ * access to the inbox (R-ACCESS-3; reads such as cib_conversation_get()
+ * report CIB_ENOTFOUND instead: they return nothing of that inbox). Actions
+ * on a closed conversation: a reply reopens it; a comment is
  * added and it stays closed; assigning is refused (CIB_EINVAL); close and
  * reopen are refused when it already has that status (CIB_EINVAL).
  */
@@ -1167,7 +1168,9 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
  * `channel` set, on another channel of the same inbox where the contact has an
  * address (R-CHAN-11). The channel must be enabled (CIB_EDISABLED); on
  * Messenger the 24-hour window applies (R-CHAN-8: after 24 hours without a
- * message from the contact, one more reply, then CIB_EWINDOW). The reply is
+ * message from the contact, one more reply, then CIB_EWINDOW). The window is
+ * the contact's, across their conversations: a message in any of them opens
+ * it again (Messenger ids are per page, so a contact writes on one page). The reply is
  * delivered through the host's sender before it is recorded (R-HOST-2).
  *  text: 1..max_text_len bytes.  out_message: out, may be NULL.
  * Returns CIB_OK, CIB_EINVAL (no sender for the channel type, the contact has

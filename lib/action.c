@@ -32,7 +32,7 @@ static void target_release(cib_ctx *ctx, target *t)
 }
 
 /* Find the acting user and the conversation, and check that the user may do
- * `action` (a conversation the user may not view is "not found"). */
+ * `action` (R-ACCESS-3: without access to the inbox, "forbidden"). */
 static int begin_action(cib_ctx *ctx, const char *user, size_t user_len, uint64_t id, int action,
                         cib__user **u, target *t)
 {
@@ -56,9 +56,10 @@ static int begin_action(cib_ctx *ctx, const char *user, size_t user_len, uint64_
         t->open = status == CIB_STATUS_OPEN; /* cannot be: open ones are in memory */
     }
     const cib__inbox *ib = t->cv->channel->inbox;
-    if (!cib__inbox_may(ib, *u, CIB_ACTION_VIEW)) {
+    if (!cib__inbox_may(ib, *u, CIB_ACTION_VIEW)) { /* R-ACCESS-3 */
         target_release(ctx, t);
-        return cib__fail(ctx, CIB_ENOTFOUND, "conversation %llu not found", (unsigned long long)id);
+        return cib__fail(ctx, CIB_EFORBIDDEN, "user '%s' has no access to inbox '%s'", (*u)->id,
+                         ib->id);
     }
     if (!cib__inbox_may(ib, *u, action)) {
         target_release(ctx, t);
@@ -80,7 +81,6 @@ static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
     cib__conv *cv = t->cv;
     cv->n_messages = next->n_messages;
     cv->first_reply_at = next->first_reply_at;
-    cv->window_extra_used = next->window_extra_used;
     if (reopened) {
         cib__conv_link(ctx, cv);
         t->open = 1;
@@ -88,9 +88,10 @@ static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
 }
 
 /* Write a message and the conversation's new state; for a reply, deliver it
- * first. Reopens a closed conversation when `reopen`. */
+ * first. Reopens a closed conversation when `reopen`. `window_extra`: this
+ * reply is the contact's one Messenger message after 24 hours (R-CHAN-8). */
 static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__channel *ch,
-                       const char *to, cib__str text, int extra_used, uint64_t *out)
+                       const char *to, cib__str text, int window_extra, uint64_t *out)
 {
     int64_t now = cib__now(ctx);
     int reopen = kind == CIB_MESSAGE_REPLY && !t->open;
@@ -98,7 +99,6 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
     next.n_messages++;
     if (kind == CIB_MESSAGE_REPLY && !next.first_reply_at)
         next.first_reply_at = now;
-    next.window_extra_used = (uint8_t)extra_used;
     int rc = reopen ? cib__conv_reserve(ctx, t->cv) : CIB_OK;
     if (rc)
         return rc;
@@ -121,6 +121,11 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
         m.created_at = now;
         if (!rc)
             rc = cib__message_write(ctx, &m);
+        if (!rc && window_extra) {
+            cib__contact c = *t->cv->contact;
+            c.window_extra = 1;
+            rc = cib__contact_write(ctx, &c);
+        }
         if (!rc && kind == CIB_MESSAGE_REPLY)
             rc = cib__outbound_send(ctx, ch, t->cv, u, to, id, text);
         rc = cib__tx_end(ctx, rc);
@@ -132,6 +137,8 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
         return rc;
     }
     apply(ctx, t, &next, reopen);
+    if (window_extra)
+        t->cv->contact->window_extra = 1;
     if (reopen)
         cib__conv_emit(ctx, CIB_EVENT_REOPENED, t->cv, u, 0, 0);
     cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, t->cv, u, id, kind);
@@ -179,14 +186,14 @@ int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
                        "invalid argument: contact '%s' has no address on channel '%s'",
                        t.cv->contact->id, ch->id);
     /* R-CHAN-8: 24 hours after the contact's last message, one more. */
-    int extra = t.cv->window_extra_used;
-    if (!rc && ch->type == CIB_CHANNEL_MESSENGER &&
-        cib__now(ctx) - t.cv->last_inbound_at > WINDOW_MS) {
-        if (extra)
+    const cib__contact *c = t.cv->contact;
+    int extra = 0;
+    if (!rc && ch->type == CIB_CHANNEL_MESSENGER && cib__now(ctx) - c->window_at > WINDOW_MS) {
+        if (c->window_extra)
             rc = cib__fail(ctx, CIB_EWINDOW,
-                           "the Messenger window of conversation %llu is closed: the contact "
-                           "last wrote more than 24 hours ago and the one extra message is sent",
-                           (unsigned long long)conversation);
+                           "the Messenger window of contact '%s' is closed: they last wrote more "
+                           "than 24 hours ago and the one extra message is sent",
+                           c->id);
         extra = 1;
     }
     if (!rc)
@@ -207,8 +214,7 @@ int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conver
         rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_COMMENT, &u, &t);
     if (rc)
         return rc;
-    rc = add_message(ctx, &t, u, CIB_MESSAGE_COMMENT, t.cv->channel, NULL, body,
-                     t.cv->window_extra_used, out_message);
+    rc = add_message(ctx, &t, u, CIB_MESSAGE_COMMENT, t.cv->channel, NULL, body, 0, out_message);
     target_release(ctx, &t);
     return rc;
 }

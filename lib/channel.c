@@ -628,8 +628,7 @@ int cib_channel_set_tickets(cib_ctx *ctx, const char *id, size_t id_len,
     int rc = cib__channel_arg(ctx, "id", id, id_len, &ch);
     if (rc)
         return rc;
-    CIB__NOT_NULL(ctx, tickets, "tickets");
-    cib__tickets *t;
+    cib__tickets *t; /* tickets NULL: off */
     if ((rc = cib__tickets_make(ctx, tickets, ch->type, &t)))
         return rc;
     if ((rc = channel_reconfigure(ctx, ch, NULL, NULL, 1, t, 0, NULL)))

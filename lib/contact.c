@@ -250,6 +250,8 @@ int cib__contact_write(cib_ctx *ctx, const cib__contact *c)
     cib__rowb_text(&b, "owner", c->owner ? c->owner->id : NULL);
     cib__rowb_int(&b, "created_at", c->created_at);
     cib__rowb_list(&b, "addresses", (const char *const *)c->addrs, NULL, c->n_addrs);
+    cib__rowb_int(&b, "window_at", c->window_at);
+    cib__rowb_int(&b, "window_extra", c->window_extra);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -460,13 +462,17 @@ static int address_ok(const char *a, size_t n)
 int cib__contact_load(cib_ctx *ctx, const cib_row *row)
 {
     cib__str email, owner;
-    int64_t created_at;
+    int64_t created_at, window_at, window_extra;
     const cib_field *addrs;
     int rc = cib__row_text(ctx, row, "email", 1, &email);
     if (!rc)
         rc = cib__row_text(ctx, row, "owner", 1, &owner);
     if (!rc)
         rc = cib__row_int(ctx, row, "created_at", &created_at);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "window_at", &window_at);
+    if (!rc)
+        rc = cib__row_int(ctx, row, "window_extra", &window_extra);
     if (!rc)
         rc = cib__row_list(ctx, row, "addresses", &addrs);
     if (rc)
@@ -494,6 +500,8 @@ int cib__contact_load(cib_ctx *ctx, const cib_row *row)
         (rc =
              contact_create(ctx, s.id, &s.email, s.owner, learned, addrs->n_items, created_at, &c)))
         return rc;
+    c->window_at = window_at;
+    c->window_extra = window_extra != 0;
     cib__contact_index(ctx, c);
     return CIB_OK;
 }
@@ -514,7 +522,8 @@ void cib__contact_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_quote(b, c->owner->id, c->owner->id_len);
         else
             cib__buf_str(b, "-");
-        cib__buf_fmt(b, " created_at=%lld addresses=[", (long long)c->created_at);
+        cib__buf_fmt(b, " created_at=%lld window=%lld/%d addresses=[", (long long)c->created_at,
+                     (long long)c->window_at, c->window_extra);
         for (size_t i = 0; i < c->n_addrs; i++) {
             if (i)
                 cib__buf_str(b, ",");

@@ -168,7 +168,6 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
     text_or_null_time(&b, "first_reply_at", cv->first_reply_at);
     text_or_null_time(&b, "closed_at", status == CIB_STATUS_CLOSED ? closed_at : 0);
     cib__rowb_int(&b, "n_messages", cv->n_messages);
-    cib__rowb_int(&b, "window_extra_used", cv->window_extra_used);
     if (has_thread(cv)) {
         cib__fp_hex(cv->thread, hex);
         cib__rowb_textn(&b, "thread", hex, 32);
@@ -199,7 +198,7 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
 {
     struct decoded *d = arg;
     cib__str inbox, channel, contact, assignee, reason, status, thread, ticket;
-    int64_t created, last_inbound, first_reply, closed_at, n_messages, extra, queued;
+    int64_t created, last_inbound, first_reply, closed_at, n_messages, queued;
     uint64_t id;
     int rc = cib__row_text(ctx, row, "inbox", 0, &inbox);
     if (!rc)
@@ -222,8 +221,6 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
         rc = cib__row_int_or_null(ctx, row, "closed_at", &closed_at);
     if (!rc)
         rc = cib__row_int(ctx, row, "n_messages", &n_messages);
-    if (!rc)
-        rc = cib__row_int(ctx, row, "window_extra_used", &extra);
     if (!rc)
         rc = cib__row_text(ctx, row, "thread", 1, &thread);
     if (!rc)
@@ -252,7 +249,7 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
         bad = "its status is neither open nor closed";
     else if (thread.p && cib__fp_parse(thread.p, thread.n, &fp))
         bad = "its thread is not 32 hex digits";
-    else if (n_messages < 0 || n_messages > UINT32_MAX || (extra != 0 && extra != 1) || queued < 0)
+    else if (n_messages < 0 || n_messages > UINT32_MAX || queued < 0)
         bad = "a counter is out of range";
     else if (ticket.p && (cib__id_parse(ticket.p, ticket.n, &ticket_id) || !ticket_id))
         bad = "its ticket is not an id";
@@ -271,7 +268,6 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
     cv->last_inbound_at = last_inbound;
     cv->first_reply_at = first_reply;
     cv->n_messages = (uint32_t)n_messages;
-    cv->window_extra_used = (uint8_t)extra;
     cv->thread = fp;
     cv->ticket = ticket_id;
     int open = status.p[0] == 'o';
@@ -486,11 +482,11 @@ void cib__conv_dump(cib_ctx *ctx, cib__buf *b)
             cib__buf_str(b, "-");
         cib__buf_fmt(b,
                      " reason=%s created_at=%lld last_inbound_at=%lld first_reply_at=%lld "
-                     "messages=%u extra=%u thread=%s props=%zu ticket=%llu\n",
+                     "messages=%u thread=%s props=%zu ticket=%llu\n",
                      cib__reason_name(cv->reason), (long long)cv->created_at,
                      (long long)cv->last_inbound_at, (long long)cv->first_reply_at,
-                     (unsigned)cv->n_messages, (unsigned)cv->window_extra_used, hex,
-                     cib__props_count(cv->props), (unsigned long long)cv->ticket);
+                     (unsigned)cv->n_messages, hex, cib__props_count(cv->props),
+                     (unsigned long long)cv->ticket);
     }
 }
 

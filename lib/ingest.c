@@ -299,11 +299,21 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
     if (rc)
         return rc;
     p->message = first++;
+    int messenger = in->ch->type == CIB_CHANNEL_MESSENGER;
     if (p->contact_new) {
         if ((rc = cib__contact_reserve(ctx, 1)) ||
             (rc = cib__contact_create_auto(ctx, first++, p->addr, p->addr_len, now, &p->contact)))
             return rc;
+        if (messenger) /* not yet indexed: set its window now */
+            p->contact->window_at = now;
         if ((rc = cib__contact_write(ctx, p->contact)))
+            return rc;
+    } else if (messenger) {
+        /* R-CHAN-8: the contact wrote: the window restarts. */
+        cib__contact c = *p->contact;
+        c.window_at = now;
+        c.window_extra = 0;
+        if ((rc = cib__contact_write(ctx, &c)))
             return rc;
     }
     if (p->how == NEW) {
@@ -320,7 +330,6 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
     p->next = *cv;
     p->next.n_messages++;
     p->next.last_inbound_at = now;
-    p->next.window_extra_used = 0;
     cib__user *assignee = p->route.assignee;
     if (assignee) {
         p->next.assignee = assignee;
@@ -440,6 +449,9 @@ static int report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversatio
     r->message = message;
     r->conversation = conversation;
     r->created = message < conversation;
+    /* A contact the first delivery created took the id after its message. */
+    char mine[32];
+    int n = snprintf(mine, sizeof mine, "cib:c%llu", (unsigned long long)(message + 1));
     cib__conv *cv = cib__conv_find(ctx, conversation);
     int detached = 0, status;
     int64_t closed_at;
@@ -452,6 +464,7 @@ static int report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversatio
         detached = 1;
     }
     r->contact = cv->contact->id;
+    r->contact_created = cib__streq(cv->contact->id, cv->contact->id_len, mine, (size_t)n);
     r->assignee = cv->assignee ? cv->assignee->id : NULL;
     r->ticket = r->created ? cv->ticket : 0;
     if (detached)
@@ -506,10 +519,13 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     /* Committed: apply to memory (nothing here can fail), then report. */
     if (p.contact_new)
         cib__contact_index(ctx, p.contact);
+    if (in.ch->type == CIB_CHANNEL_MESSENGER) {
+        p.contact->window_at = now;
+        p.contact->window_extra = 0;
+    }
     cib__conv *cv = p.conv;
     cv->n_messages = p.next.n_messages;
     cv->last_inbound_at = p.next.last_inbound_at;
-    cv->window_extra_used = 0;
     apply_route(ctx, &p);
     if (p.how != JOIN)
         cib__conv_link(ctx, cv);

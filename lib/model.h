@@ -83,6 +83,11 @@ struct cib__contact {
     size_t n_addrs;
     cib__user *owner; /* or NULL */
     int64_t created_at;
+    /* Messenger's window (R-CHAN-8): the contact's last message on a
+     * Messenger channel (0: none), and whether the one message after 24
+     * hours has been sent. Messenger ids are per page: one page a contact. */
+    int64_t window_at;
+    uint8_t window_extra;
 };
 
 struct cib__pipeline {
@@ -151,12 +156,12 @@ struct cib__conv {
     int64_t last_inbound_at;
     int64_t first_reply_at; /* 0: none */
     uint32_t n_messages;
-    uint8_t reason;            /* enum cib_reason */
-    uint8_t window_extra_used; /* Messenger: the one reply after 24 hours */
-    cib__wait *wait;           /* in its rule's queue (R-ROUTE-8), or NULL */
-    uint64_t ticket;           /* its ticket, or 0 */
-    cib__tnode in_inbox;       /* inbox->open */
-    cib__tnode in_queue;       /* inbox->unassigned or assignee->assigned */
+    uint8_t reason; /* enum cib_reason */
+
+    cib__wait *wait;     /* in its rule's queue (R-ROUTE-8), or NULL */
+    uint64_t ticket;     /* its ticket, or 0 */
+    cib__tnode in_inbox; /* inbox->open */
+    cib__tnode in_queue; /* inbox->unassigned or assignee->assigned */
 };
 
 #endif

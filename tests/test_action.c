@@ -245,6 +245,16 @@ static void test_messenger_window_R_CHAN_8(void **state)
     e->now += 25 * HOUR;
     expect_status(e, reply(e, "alice", c, "Extra again", NULL), CIB_OK, NULL);
     expect_status(e, reply(e, "alice", c, "No more", NULL), CIB_EWINDOW, NULL);
+    /* The window is the contact's: a message in another conversation (a new
+     * thread) opens it for this one too, and the extra message is spent
+     * across conversations. */
+    e->now += 30 * HOUR;
+    uint64_t other = inbound(e, "fb", "x3", "psid-1", "another-thread");
+    assert_true(other != c);
+    expect_status(e, reply(e, "alice", c, "Back in the first", NULL), CIB_OK, NULL);
+    e->now += 25 * HOUR;
+    expect_status(e, reply(e, "alice", other, "The extra, in the second", NULL), CIB_OK, NULL);
+    expect_status(e, reply(e, "alice", c, "None left in the first", NULL), CIB_EWINDOW, NULL);
     tenv_free(e);
 }
 
@@ -413,11 +423,16 @@ static void test_permissions_R_ACCESS_2_R_ACCESS_3_R_ACCESS_4(void **state)
     uint64_t c = inbound(e, "vip-mail", "m1", "carol@example.test", NULL);
     char *before = tenv_snapshot(e);
     cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
-    /* R-ACCESS-3: no access, nothing: not even that it exists. */
+    /* R-ACCESS-3: no access: reading returns nothing, an action is
+     * forbidden; nothing changes. */
     expect_status(e, cib_conversation_get(e->ctx, "outsider", CIB_NTS, c, &ci), CIB_ENOTFOUND,
                   "not found");
-    expect_status(e, reply(e, "outsider", c, "Hi", NULL), CIB_ENOTFOUND, "not found");
-    expect_status(e, cib_close(e->ctx, "outsider", CIB_NTS, c), CIB_ENOTFOUND, "not found");
+    expect_status(e, reply(e, "outsider", c, "Hi", NULL), CIB_EFORBIDDEN, "no access");
+    expect_status(e, cib_comment(e->ctx, "outsider", CIB_NTS, c, "x", CIB_NTS, NULL),
+                  CIB_EFORBIDDEN, "no access");
+    expect_status(e, cib_assign(e->ctx, "outsider", CIB_NTS, c, "alice", CIB_NTS), CIB_EFORBIDDEN,
+                  "no access");
+    expect_status(e, cib_close(e->ctx, "outsider", CIB_NTS, c), CIB_EFORBIDDEN, "no access");
     /* R-ACCESS-2: the admin may view, not act. */
     expect_status(e, cib_conversation_get(e->ctx, "admin", CIB_NTS, c, &ci), CIB_OK, NULL);
     expect_status(e, reply(e, "admin", c, "Hi", NULL), CIB_EFORBIDDEN, "may not reply");

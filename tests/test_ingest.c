@@ -178,6 +178,9 @@ static void test_duplicates_R_CONV_3(void **state)
     assert_true(b.conversation == a.conversation);
     assert_true(b.message == a.message);
     assert_string_equal(b.contact, a.contact);
+    /* It describes the first delivery: that one created both. */
+    assert_int_equal(b.created, 1);
+    assert_int_equal(b.contact_created, 1);
     expect_unchanged(e, before);
     /* The key is the id, whatever the rest of the message says. */
     cib_ingest_result c = in(e, "mail", "m1", "mallory@example.test", "other");
@@ -186,12 +189,28 @@ static void test_duplicates_R_CONV_3(void **state)
     /* The same id on another channel is another message. */
     cib_ingest_result d = in(e, "mail2", "m1", "carol@example.test", NULL);
     assert_int_equal(d.duplicate, 0);
+    /* A follow-up on the thread, delivered twice: neither created. */
+    in(e, "mail", "m2", "carol@example.test", "t9");
+    cib_ingest_result j = in(e, "mail", "m3", "carol@example.test", "t9");
+    cib_ingest_result j2 = in(e, "mail", "m3", "carol@example.test", "t9");
+    assert_int_equal(j2.duplicate, 1);
+    assert_true(j2.conversation == j.conversation);
+    assert_int_equal(j2.created, 0);
+    assert_int_equal(j2.contact_created, 0);
     free(before);
     /* Remembered across a restart. */
     tenv_reopen(e);
     cib_ingest_result f = in(e, "mail", "m1", "carol@example.test", NULL);
     assert_int_equal(f.duplicate, 1);
     assert_true(f.message == a.message);
+    /* Its conversation closed: read back from the store. */
+    add_user(e, "zed", "zed@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    expect_status(e, cib_close(e->ctx, "zed", CIB_NTS, a.conversation), CIB_OK, NULL);
+    cib_ingest_result g = in(e, "mail", "m1", "carol@example.test", NULL);
+    assert_int_equal(g.duplicate, 1);
+    assert_int_equal(g.created, 1);
+    assert_int_equal(g.contact_created, 1);
+    assert_string_equal(g.contact, f.contact);
     tenv_free(e);
 }
 

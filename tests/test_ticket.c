@@ -145,6 +145,12 @@ static void test_switched_on_and_off_R_TICKET_1(void **state)
     assert_true(conv_info(e, off.conversation).ticket == 0);
     assert_int_equal(n_tickets(e), 2);
     expect_ticket(e, after.ticket, after.conversation, "support", "open", NULL);
+    /* NULL switches it off too. */
+    t = rule("sales", "won");
+    set_tickets(e, "mail", &t);
+    expect_status(e, cib_channel_set_tickets(e->ctx, "mail", CIB_NTS, NULL), CIB_OK, NULL);
+    expect_rule(e, "mail", 0, NULL, NULL, 0, NULL);
+    assert_true(ingest_msg(e, "mail", "m6", "carol@example.test", NULL).ticket == 0);
 
     /* A channel can also be created with its rule, or with one that is off. */
     cib_channel_def d = CIB_CHANNEL_DEF_INIT;

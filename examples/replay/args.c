@@ -19,9 +19,27 @@ int rp_fail(json_t *out, const char *error, const char *fmt, ...)
     return -1;
 }
 
+/* The library's message with conversation ids shown as scenario names:
+ * "conversation 17" -> "conversation c1". */
 int rp_lib_fail(rp *r, json_t *out, int rc)
 {
-    return rp_fail(out, cib_status_name(rc), "%s", cib_errmsg(r->ctx));
+    const char *msg = cib_errmsg(r->ctx), *word = "conversation ";
+    char buf[1024];
+    size_t n = 0;
+    while (*msg && n < sizeof buf - 1) {
+        size_t wl = strlen(word);
+        if (!strncmp(msg, word, wl) && msg[wl] >= '0' && msg[wl] <= '9') {
+            char *end;
+            unsigned long long id = strtoull(msg + wl, &end, 10);
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", word, rp_conv_name(r, id));
+            n = n < sizeof buf ? n : sizeof buf - 1;
+            msg = end;
+            continue;
+        }
+        buf[n++] = *msg++;
+    }
+    buf[n] = '\0';
+    return rp_fail(out, cib_status_name(rc), "%s", buf);
 }
 
 int arg_only(json_t *in, json_t *out, const char *const *allowed)

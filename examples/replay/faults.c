@@ -14,6 +14,10 @@ static int trip(rp *r)
 {
     if (r->fail_calls <= 0)
         return 0;
+    if (r->fail_after > 0) {
+        r->fail_after--;
+        return 0;
+    }
     r->fail_calls--;
     cib_set_callback_error(r->ctx, "fail_storage: injected failure", CIB_NTS);
     return 1;

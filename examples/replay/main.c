@@ -95,7 +95,9 @@ static const char *const usage[] = {
     "  close    user, conversation\n"
     "  reopen   user, conversation\n"
     "  Conversations are named by \"as\"; one created without a name is\n"
-    "  \"#<library id>\", which other lines may use too.\n"
+    "  \"#<library id>\", which other lines may use too. A name, once given,\n"
+    "  stays with its conversation: \"as\" on a message that joins one, or on\n"
+    "  a duplicate, names nothing. Messages name conversations this way too.\n"
     "  \"assigned\":[{\"conversation\":...,\"assignee\":...}] lists the waiting\n"
     "  conversations an op handed out (R-ROUTE-8); it is in the results of\n"
     "  inbound, user, team, status, inbox.delete, inbox.access,\n"
@@ -113,9 +115,10 @@ static const char *const usage[] = {
     "                  replies: {user: N}, first_response_s: {median, p90}\n"
     "                  (nearest rank; null when none)\n"
     "Faults:\n"
-    "  fail_storage    calls: N. The next N calls into the storage callbacks\n"
+    "  fail_storage    calls: N, after: K (default 0). After K more calls go\n"
+    "                  through, the next N calls into the storage callbacks\n"
     "                  fail; the ops they belong to fail with \"storage\" and\n"
-    "                  change nothing.\n",
+    "                  change nothing. \"calls\":0 cancels.\n",
     NULL,
 };
 
@@ -168,11 +171,17 @@ static void on_event(void *ud, const cib_event *ev)
     } else if (ev->type == CIB_EVENT_NOTIFICATION && ev->user) {
         json_array_append_new(r->notified, json_string(ev->user));
     } else if (ev->type == CIB_EVENT_TICKET_CREATED) {
+        /* From memory only: a store read here would use up injected faults.
+         * The channel's rule is the one that just opened the ticket. */
+        cib_channel_info ch = CIB_CHANNEL_INFO_INIT;
         r->ticket = ev->ticket;
-        cib_ticket_info t = CIB_TICKET_INFO_INIT;
-        if (cib_ticket_get(r->ctx, NULL, 0, ev->ticket, &t) == CIB_OK) {
+        snprintf(r->ticket_owner, sizeof r->ticket_owner, "%s", ev->user ? ev->user : "");
+        r->ticket_pipeline[0] = r->ticket_stage[0] = '\0';
+        if (cib_channel_get(r->ctx, ev->channel, CIB_NTS, &ch) == CIB_OK && ch.ticket_pipeline) {
+            snprintf(r->ticket_pipeline, sizeof r->ticket_pipeline, "%s", ch.ticket_pipeline);
+            snprintf(r->ticket_stage, sizeof r->ticket_stage, "%s", ch.ticket_stage);
             char key[600];
-            snprintf(key, sizeof key, "%s\t%s", t.pipeline, t.stage);
+            snprintf(key, sizeof key, "%s\t%s", ch.ticket_pipeline, ch.ticket_stage);
             json_t *n = json_object_get(r->stats.tickets, key);
             json_object_set_new(r->stats.tickets, key,
                                 json_integer(n ? json_integer_value(n) + 1 : 1));
@@ -193,6 +202,7 @@ void rp_events_reset(rp *r)
     r->n_assigned = 0;
     json_array_clear(r->notified);
     r->ticket = 0;
+    r->ticket_owner[0] = '\0';
     r->event_nomem = 0;
 }
 

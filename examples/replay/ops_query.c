@@ -17,13 +17,16 @@ static int op_get(rp *r, json_t *in, json_t *out)
     int rc = cib_conversation_get(r->ctx, user, CIB_NTS, conv, &ci);
     if (rc)
         return rp_lib_fail(r, out, rc);
+    json_t *ticket;
+    if (rp_ticket_json(r, out, ci.ticket, &ticket))
+        return -1;
     json_object_set_new(out, "inbox", json_string(ci.inbox));
     json_object_set_new(out, "channel", json_string(ci.channel));
     json_object_set_new(out, "status",
                         json_string(ci.status == CIB_STATUS_OPEN ? "open" : "closed"));
     json_object_set_new(out, "assignee", ci.assignee ? json_string(ci.assignee) : json_null());
     json_object_set_new(out, "messages", json_integer(ci.n_messages));
-    json_object_set_new(out, "ticket", rp_ticket_json(r, ci.ticket));
+    json_object_set_new(out, "ticket", ticket);
     return 0;
 }
 
@@ -160,10 +163,12 @@ static int op_report(rp *r, json_t *in, json_t *out)
 
 static int op_fail_storage(rp *r, json_t *in, json_t *out)
 {
-    long long n = 0;
-    if (arg_int(in, out, "calls", 1, 0, 1000000, &n))
+    long long n = 0, after = 0;
+    if (arg_int(in, out, "calls", 1, 0, 1000000, &n) ||
+        arg_int(in, out, "after", 0, 0, 1000000, &after))
         return -1;
     r->fail_calls = (long)n;
+    r->fail_after = (long)after;
     return 0;
 }
 
@@ -174,6 +179,6 @@ const rp_op rp_query_ops[] = {
     {"explain", op_explain, KEYS("channel"), 0},
     {"waiting", op_waiting, KEYS("channel"), 0},
     {"report", op_report, KEYS("inbox", "from", "to"), 0},
-    {"fail_storage", op_fail_storage, KEYS("calls"), 0},
+    {"fail_storage", op_fail_storage, KEYS("calls", "after"), 0},
     {NULL, NULL, NULL, 0},
 };

@@ -15,16 +15,26 @@ const char *rp_reason_name(int reason)
     return reason > 0 && reason <= 5 ? names[reason] : NULL;
 }
 
-json_t *rp_ticket_json(rp *r, uint64_t ticket)
+static json_t *ticket_obj(const char *pipeline, const char *stage, const char *owner)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "pipeline", json_string(pipeline));
+    json_object_set_new(o, "stage", json_string(stage));
+    json_object_set_new(o, "owner", owner && *owner ? json_string(owner) : json_null());
+    return o;
+}
+
+int rp_ticket_json(rp *r, json_t *out, uint64_t ticket, json_t **v)
 {
     cib_ticket_info t = CIB_TICKET_INFO_INIT;
-    if (!ticket || cib_ticket_get(r->ctx, NULL, 0, ticket, &t) != CIB_OK)
-        return json_null();
-    json_t *o = json_object();
-    json_object_set_new(o, "pipeline", json_string(t.pipeline));
-    json_object_set_new(o, "stage", json_string(t.stage));
-    json_object_set_new(o, "owner", t.owner ? json_string(t.owner) : json_null());
-    return o;
+    *v = json_null();
+    if (!ticket)
+        return 0;
+    int rc = cib_ticket_get(r->ctx, NULL, 0, ticket, &t);
+    if (rc)
+        return rp_lib_fail(r, out, rc);
+    *v = ticket_obj(t.pipeline, t.stage, t.owner);
+    return 0;
 }
 
 json_t *rp_assigned_list(rp *r, uint64_t except)
@@ -94,11 +104,6 @@ static int op_inbound(rp *r, json_t *in, json_t *out)
         free(cc);
         return -1;
     }
-    if (as && json_object_get(r->conv_ids, as)) {
-        free(cc);
-        free(atts);
-        return rp_fail(out, "invalid", "key 'as': conversation '%s' is already named", as);
-    }
     m.cc = cc;
     m.attachments = atts;
     cib_ingest_result res = CIB_INGEST_RESULT_INIT;
@@ -111,7 +116,8 @@ static int op_inbound(rp *r, json_t *in, json_t *out)
     if (res.duplicate)
         r->stats.duplicates++;
     if (res.created && !res.duplicate) {
-        rp_conv_bind(r, res.conversation, as);
+        if (as && !json_object_get(r->conv_ids, as)) /* a name, once given, stays */
+            rp_conv_bind(r, res.conversation, as);
         json_t *n = json_object_get(r->stats.created, m.channel);
         json_object_set_new(r->stats.created, m.channel,
                             json_integer(n ? json_integer_value(n) + 1 : 1));
@@ -132,7 +138,11 @@ static int op_inbound(rp *r, json_t *in, json_t *out)
     const char *reason = res.duplicate ? NULL : rp_reason_name(res.reason);
     json_object_set_new(out, "reason", reason ? json_string(reason) : json_null());
     json_object_set_new(out, "notified", json_deep_copy(r->notified));
-    json_object_set_new(out, "ticket", rp_ticket_json(r, res.ticket));
+    /* The ticket this message opened, from its event (no store read). */
+    json_object_set_new(out, "ticket",
+                        res.ticket && !res.duplicate && r->ticket == res.ticket
+                            ? ticket_obj(r->ticket_pipeline, r->ticket_stage, r->ticket_owner)
+                            : json_null());
     json_object_set_new(out, "duplicate", json_boolean(res.duplicate));
     json_object_set_new(out, "queued", json_boolean(res.queued));
     json_object_set_new(out, "assigned", rp_assigned_list(r, res.conversation));

@@ -41,7 +41,8 @@ typedef struct rp {
     cib_ctx *ctx;
     cib_store mem;    /* the built-in store */
     cib_store faulty; /* wraps mem: the one the context uses */
-    long fail_calls;  /* fail_storage: storage calls left to fail */
+    long fail_after;  /* fail_storage: storage calls to let through first */
+    long fail_calls;  /* then how many to fail */
     int64_t now;      /* the injected clock, ms since the epoch */
     long line;
     /* Scenario names of conversations, both ways, and the addresses of
@@ -53,7 +54,8 @@ typedef struct rp {
     rp_assigned *assigned;
     size_t n_assigned, cap_assigned;
     json_t *notified; /* user ids */
-    uint64_t ticket;  /* TICKET_CREATED */
+    uint64_t ticket;  /* TICKET_CREATED: its id, owner, pipeline and stage */
+    char ticket_owner[256], ticket_pipeline[256], ticket_stage[256];
     int event_nomem;
     rp_stats stats;
 } rp;
@@ -135,8 +137,9 @@ const rp_op *rp_find_op(const char *name);
 
 /* Hand-outs seen during the op, leaving out conversation `except`. */
 json_t *rp_assigned_list(rp *r, uint64_t except);
-/* A ticket as REPLAY.md shows it, or json null. */
-json_t *rp_ticket_json(rp *r, uint64_t ticket);
+/* A ticket as REPLAY.md shows it (json null for 0), read from the store:
+ * 0, or -1 after rp_lib_fail(). */
+int rp_ticket_json(rp *r, json_t *out, uint64_t ticket, json_t **v);
 /* Names of statuses and reasons. */
 const char *rp_reason_name(int reason);
 

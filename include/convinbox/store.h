@@ -51,7 +51,9 @@ extern "C" {
  * TEAM      key team id: members (LIST of user ids)
  * CONTACT   key contact id: email (TEXT|NULL), owner (TEXT user id|NULL),
  *           created_at (INT), addresses (LIST of learned addresses such as
- *           "visitor\nKEY" or "messenger\nCHANNEL\nID")
+ *           "visitor\nKEY" or "messenger\nCHANNEL\nID"), window_at (INT: their
+ *           last Messenger message, 0: none), window_extra (INT 0|1: the one
+ *           message after 24 hours is sent)
  * PIPELINE  key pipeline id: stages (LIST)
  * INBOX     key inbox id: name (TEXT), is_default (INT 0|1),
  *           access (TEXT everyone|specific), access_users (LIST),
@@ -75,7 +77,7 @@ extern "C" {
  *           (TEXT|NULL), reason (TEXT none|rule|owner|fallback|manual|
  *           reassigned_offline), status (TEXT open|closed), created_at,
  *           last_inbound_at (INT), first_reply_at, closed_at (INT|NULL),
- *           n_messages, window_extra_used (INT), thread (TEXT: the key of
+ *           n_messages (INT), thread (TEXT: the key of
  *           its THREAD row|NULL), property_keys, property_values (LIST),
  *           queued (INT: its order in the waiting queue|NULL), ticket (TEXT
  *           decimal id|NULL)
