@@ -343,16 +343,22 @@ static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
     return 1; /* one is enough */
 }
 
+static int contact_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__contact **out)
+{
+    cib__str sid;
+    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    if (!rc && !(*out = cib__contact_find(ctx, sid.p, sid.n)))
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)sid.n, sid.p);
+    return rc;
+}
+
 int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
     CIB__ENTER_WRITE(ctx, "cib_contact_remove");
-    cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    cib__contact *c;
+    int rc = contact_arg(ctx, id, id_len, &c);
     if (rc)
         return rc;
-    cib__contact *c = cib__contact_find(ctx, sid.p, sid.n);
-    if (!c)
-        return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)sid.n, sid.p);
     size_t convs = 0;
     rc =
         cib__store_find(ctx, CIB_KIND_CONVERSATION, "contact", c->id, c->id_len, count_row, &convs);
@@ -383,13 +389,10 @@ int cib_contact_get(cib_ctx *ctx, const char *id, size_t id_len, cib_contact_inf
 {
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
-    cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    cib__contact *c;
+    int rc = contact_arg(ctx, id, id_len, &c);
     if (rc)
         return rc;
-    cib__contact *c = cib__contact_find(ctx, sid.p, sid.n);
-    if (!c)
-        return cib__fail(ctx, CIB_ENOTFOUND, "contact '%.*s' not found", (int)sid.n, sid.p);
     return contact_info(ctx, c, out);
 }
 

@@ -250,10 +250,10 @@ int cib_inbox_add(cib_ctx *ctx, const cib_inbox_def *def)
     return rc;
 }
 
-static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__inbox **out)
+int cib__inbox_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len, cib__inbox **out)
 {
     cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    int rc = cib__arg_id(ctx, name, id, id_len, &sid);
     if (rc)
         return rc;
     if (!(*out = cib__inbox_find(ctx, sid.p, sid.n)))
@@ -266,7 +266,7 @@ int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const char *na
     CIB__ENTER_WRITE(ctx, "cib_inbox_rename");
     cib__inbox *ib;
     cib__str sname;
-    int rc = find_arg(ctx, id, id_len, &ib);
+    int rc = cib__inbox_arg(ctx, "id", id, id_len, &ib);
     if (!rc)
         rc = cib__arg_name(ctx, "name", name, name_len, &sname);
     if (rc)
@@ -300,7 +300,7 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
     CIB__ENTER_WRITE(ctx, "cib_inbox_remove");
     cib__inbox *ib;
     cib__str conf;
-    int rc = find_arg(ctx, id, id_len, &ib);
+    int rc = cib__inbox_arg(ctx, "id", id, id_len, &ib);
     if (!rc)
         rc = cib__arg_name(ctx, "confirm", confirm, confirm_len, &conf);
     if (rc)
@@ -348,7 +348,7 @@ int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len, const cib_
 {
     CIB__ENTER_WRITE(ctx, "cib_inbox_set_access");
     cib__inbox *ib;
-    int rc = find_arg(ctx, id, id_len, &ib);
+    int rc = cib__inbox_arg(ctx, "id", id, id_len, &ib);
     if (rc)
         return rc;
     CIB__NOT_NULL(ctx, access, "access");
@@ -413,7 +413,7 @@ int cib_inbox_get(cib_ctx *ctx, const char *id, size_t id_len, cib_inbox_info *o
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
     cib__inbox *ib;
-    int rc = find_arg(ctx, id, id_len, &ib);
+    int rc = cib__inbox_arg(ctx, "id", id, id_len, &ib);
     if (rc)
         return rc;
     cib_inbox_info info;
@@ -426,14 +426,10 @@ int cib_inbox_foreach(cib_ctx *ctx, const char *user, size_t user_len, cib_inbox
 {
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, fn, "fn");
-    cib__str sid;
-    int rc = cib__check_text(ctx, "user", -1, user, user_len, ctx->lim.max_id_len,
-                             CIB__TEXT_OPTIONAL, &sid);
+    cib__user *u;
+    int rc = cib__user_opt_arg(ctx, "user", user, user_len, &u);
     if (rc)
         return rc;
-    cib__user *u = NULL;
-    if (sid.p && !(u = cib__user_find(ctx, sid.p, sid.n)))
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
     cib__inbox *ib, *tmp;
     HASH_ITER (hh, ctx->inboxes, ib, tmp) {
         if (u && !cib__inbox_may(ib, u, CIB_ACTION_VIEW)) /* R-ACCESS-3 */
@@ -460,14 +456,14 @@ int cib_access_check(cib_ctx *ctx, const char *user, size_t user_len, const char
     if (rc)
         return rc;
     cib__inbox *ib;
-    if ((rc = find_arg(ctx, inbox, inbox_len, &ib)))
+    if ((rc = cib__inbox_arg(ctx, "inbox", inbox, inbox_len, &ib)))
         return rc;
     if (action < CIB_ACTION_VIEW || action > CIB_ACTION_CLOSE)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'action' is %d, not a cib_action",
                          action);
-    cib__user *u = cib__user_find(ctx, su.p, su.n);
-    if (!u)
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)su.n, su.p);
+    cib__user *u;
+    if ((rc = cib__user_arg(ctx, "user", su.p, su.n, &u)))
+        return rc;
     *allowed = cib__inbox_may(ib, u, action);
     return CIB_OK;
 }

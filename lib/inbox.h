@@ -6,6 +6,8 @@
 #include "store.h"
 
 cib__inbox *cib__inbox_find(cib_ctx *ctx, const char *id, size_t len);
+/* Argument `name` names an existing inbox: CIB_OK, CIB_EINVAL, CIB_ENOTFOUND. */
+int cib__inbox_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len, cib__inbox **out);
 
 /* May user u do `action` (enum cib_action) in inbox ib? 1 or 0. */
 int cib__inbox_may(const cib__inbox *ib, const cib__user *u, int action);

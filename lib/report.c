@@ -239,12 +239,9 @@ int cib_report_get(cib_ctx *ctx, const cib_report_def *def, cib_report *out, cib
     cib_report_def q = CIB_REPORT_DEF_INIT;
     if (!rc)
         rc = cib__def_read(ctx, "def", def, sizeof q, &q);
-    cib__str sid;
+    cib__inbox *ib = NULL;
     if (!rc)
-        rc = cib__arg_id(ctx, "inbox", q.inbox, q.inbox_len, &sid);
-    const cib__inbox *ib = rc ? NULL : cib__inbox_find(ctx, sid.p, sid.n);
-    if (!rc && !ib)
-        rc = cib__fail(ctx, CIB_ENOTFOUND, "inbox '%.*s' not found", (int)sid.n, sid.p);
+        rc = cib__inbox_arg(ctx, "inbox", q.inbox, q.inbox_len, &ib);
     if (!rc && q.from > q.to)
         rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: 'from' is after 'to'");
     if (rc)

@@ -247,14 +247,10 @@ int cib_ticket_get(cib_ctx *ctx, const char *user, size_t user_len, uint64_t tic
 {
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
-    cib__str su;
-    int rc = cib__check_text(ctx, "user", -1, user, user_len, ctx->lim.max_id_len,
-                             CIB__TEXT_OPTIONAL, &su);
+    cib__user *u;
+    int rc = cib__user_opt_arg(ctx, "user", user, user_len, &u);
     if (rc)
         return rc;
-    cib__user *u = NULL;
-    if (su.p && !(u = cib__user_find(ctx, su.p, su.n)))
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)su.n, su.p);
     char key[21];
     size_t kn = cib__id_key(ticket, key);
     struct ticket_read *tr = cib__calloc(&ctx->mem, 1, sizeof *tr);

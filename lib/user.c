@@ -230,10 +230,22 @@ static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *nex
     return CIB_OK;
 }
 
-static int find_arg(cib_ctx *ctx, const char *id, size_t id_len, cib__user **out)
+int cib__user_opt_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len,
+                      cib__user **out)
 {
     cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    *out = NULL;
+    int rc =
+        cib__check_text(ctx, name, -1, id, id_len, ctx->lim.max_id_len, CIB__TEXT_OPTIONAL, &sid);
+    if (!rc && sid.p && !(*out = cib__user_find(ctx, sid.p, sid.n)))
+        rc = cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
+    return rc;
+}
+
+int cib__user_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len, cib__user **out)
+{
+    cib__str sid;
+    int rc = cib__arg_id(ctx, name, id, id_len, &sid);
     if (rc)
         return rc;
     if (!(*out = cib__user_find(ctx, sid.p, sid.n)))
@@ -245,7 +257,7 @@ int cib_user_set_status(cib_ctx *ctx, const char *id, size_t id_len, int status)
 {
     CIB__ENTER_WRITE(ctx, "cib_user_set_status");
     cib__user *u;
-    int rc = find_arg(ctx, id, id_len, &u);
+    int rc = cib__user_arg(ctx, "id", id, id_len, &u);
     if (rc)
         return rc;
     if (!cib__availability_name(status))
@@ -260,7 +272,7 @@ int cib_user_set_reassign_replies(cib_ctx *ctx, const char *id, size_t id_len, i
 {
     CIB__ENTER_WRITE(ctx, "cib_user_set_reassign_replies");
     cib__user *u;
-    int rc = find_arg(ctx, id, id_len, &u);
+    int rc = cib__user_arg(ctx, "id", id, id_len, &u);
     if (rc)
         return rc;
     cib__user next = *u;
@@ -315,13 +327,10 @@ int cib_user_update(cib_ctx *ctx, const cib_user_def *def)
 int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
 {
     CIB__ENTER_WRITE(ctx, "cib_user_remove");
-    cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    cib__user *u;
+    int rc = cib__user_arg(ctx, "id", id, id_len, &u);
     if (rc)
         return rc;
-    cib__user *u = cib__user_find(ctx, sid.p, sid.n);
-    if (!u)
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
     /* The rules without them (removing a user makes nobody eligible: no
      * conversations are handed out). */
     cib__rebuild rb;
@@ -361,13 +370,10 @@ int cib_user_get(cib_ctx *ctx, const char *id, size_t id_len, cib_user_info *out
 {
     CIB__ENTER(ctx);
     CIB__NOT_NULL(ctx, out, "out");
-    cib__str sid;
-    int rc = cib__arg_id(ctx, "id", id, id_len, &sid);
+    cib__user *u;
+    int rc = cib__user_arg(ctx, "id", id, id_len, &u);
     if (rc)
         return rc;
-    cib__user *u = cib__user_find(ctx, sid.p, sid.n);
-    if (!u)
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)sid.n, sid.p);
     cib_user_info info = CIB_USER_INFO_INIT;
     info.id = u->id;
     info.name = u->name;

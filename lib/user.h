@@ -7,6 +7,11 @@
 #include "store.h"
 
 cib__user *cib__user_find(cib_ctx *ctx, const char *id, size_t len);
+/* Argument `name` names an existing user: CIB_OK, CIB_EINVAL, CIB_ENOTFOUND. */
+int cib__user_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len, cib__user **out);
+/* The same for an optional argument: NULL gives *out NULL. */
+int cib__user_opt_arg(cib_ctx *ctx, const char *name, const char *id, size_t id_len,
+                      cib__user **out);
 
 /*
  * Resolve a list of user ids: each must exist (CIB_ENOTFOUND) and appear once

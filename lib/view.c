@@ -18,14 +18,10 @@
 static int see(cib_ctx *ctx, const char *user, size_t user_len, uint64_t id, cib__conv **out,
                int *detached, int *status, int64_t *closed_at)
 {
-    cib__str su;
-    int rc = cib__check_text(ctx, "user", -1, user, user_len, ctx->lim.max_id_len,
-                             CIB__TEXT_OPTIONAL, &su);
+    cib__user *u;
+    int rc = cib__user_opt_arg(ctx, "user", user, user_len, &u);
     if (rc)
         return rc;
-    cib__user *u = NULL;
-    if (su.p && !(u = cib__user_find(ctx, su.p, su.n)))
-        return cib__fail(ctx, CIB_ENOTFOUND, "user '%.*s' not found", (int)su.n, su.p);
     *detached = 0;
     *status = CIB_STATUS_OPEN;
     *closed_at = 0;

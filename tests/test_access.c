@@ -228,7 +228,7 @@ static void test_check_bad_inputs(void **state)
     setup(e);
     static int user_arg = 1;
     expect_bad_strings(e, "user", call_check, &user_arg);
-    expect_bad_strings(e, "id", call_check, NULL);
+    expect_bad_strings(e, "inbox", call_check, NULL);
     int allowed = 7;
     expect_status(e, cib_access_check(e->ctx, "listed", CIB_NTS, "vip", CIB_NTS, 0, &allowed),
                   CIB_EINVAL, "'action' is 0");
