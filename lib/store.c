@@ -61,6 +61,9 @@ static int store_failed(cib_ctx *ctx, const char *method, int rc)
                          method, ctx->cbmsg);
     if (rc == CIB_ENOMEM)
         return cib__fail(ctx, CIB_ENOMEM, "out of memory in storage.%s", method);
+    const char *why = ctx->store.errmsg ? ctx->store.errmsg(ctx->store.user_data) : NULL;
+    if (why && *why)
+        return cib__fail(ctx, CIB_ESTORAGE, "storage.%s: %s", method, why);
     return cib__fail(ctx, CIB_ESTORAGE, "storage.%s returned %d", method, rc);
 }
 

@@ -10,10 +10,13 @@
 #include <time.h>
 
 #include "replay.h"
+#ifdef HAVE_SQLITE
+#include "convinbox/sqlite.h"
+#endif
 
 /* The manual, in parts (C limits the length of one string literal). */
 static const char *const usage[] = {
-    "usage: convinbox-replay [--summary] [--quiet] FILE.jsonl | -\n"
+    "usage: convinbox-replay [--db PATH] [--summary] [--quiet] FILE.jsonl | -\n"
     "\n"
     "Runs a scenario against libconvinbox through its public API: one JSON\n"
     "object per line in, one JSON result per line out (stdout). '-' reads\n"
@@ -24,6 +27,8 @@ static const char *const usage[] = {
     "             end, tickets per pipeline and stage, first-response times,\n"
     "             messages processed per second\n"
     "  --quiet    print only the results whose expectations failed\n"
+    "  --db PATH  keep the account in this SQLite database (created if\n"
+    "             missing): a second run continues the same account\n"
     "  --help     this text\n"
     "\n"
     "Every line has \"op\", and may have \"expect\":{...}: each key in it must\n"
@@ -206,7 +211,7 @@ void rp_events_reset(rp *r)
     r->event_nomem = 0;
 }
 
-int rp_open(rp *r, const char *zoneinfo_dir)
+int rp_open(rp *r, const char *zoneinfo_dir, const char *db)
 {
     memset(r, 0, sizeof *r);
     r->now = 1767571200000LL; /* 2026-01-05T00:00:00Z */
@@ -215,8 +220,20 @@ int rp_open(rp *r, const char *zoneinfo_dir)
     r->contact_addrs = json_object();
     r->notified = json_array();
     rp_stats_init(&r->stats);
-    if (cib_memstore_new(NULL, &r->mem) != CIB_OK)
+    if (db) {
+#ifdef HAVE_SQLITE
+        char why[512];
+        if (cib_sqlite_open(db, NULL, &r->mem, why, sizeof why) != CIB_OK) {
+            fprintf(stderr, "convinbox-replay: %s\n", why);
+            return -1;
+        }
+#else
+        fprintf(stderr, "convinbox-replay: --db needs libconvinbox-sqlite (not built)\n");
         return -1;
+#endif
+    } else if (cib_memstore_new(NULL, &r->mem) != CIB_OK) {
+        return -1;
+    }
     rp_faults_wrap(r, &r->mem, &r->faulty);
     static cib_sender sender;
     cib_sender s = CIB_SENDER_INIT;
@@ -332,7 +349,7 @@ static int is_blank_or_comment(const char *s)
 int main(int argc, char **argv)
 {
     int summary = 0, quiet = 0;
-    const char *path = NULL;
+    const char *path = NULL, *db = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             print_usage(stdout);
@@ -341,6 +358,10 @@ int main(int argc, char **argv)
             summary = 1;
         } else if (!strcmp(argv[i], "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
         } else if (!path && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
             path = argv[i];
         } else {
@@ -359,7 +380,7 @@ int main(int argc, char **argv)
         return 2;
     }
     rp r;
-    if (rp_open(&r, getenv("CONVINBOX_ZONEINFO"))) {
+    if (rp_open(&r, getenv("CONVINBOX_ZONEINFO"), db)) {
         if (f != stdin)
             fclose(f);
         return 2;

@@ -61,7 +61,8 @@ typedef struct rp {
 } rp;
 
 /* Set up a context on the fault-wrapped in-memory store. 0 or -1. */
-int rp_open(rp *r, const char *zoneinfo_dir);
+/* db: a SQLite file to keep the account in, or NULL (in memory). */
+int rp_open(rp *r, const char *zoneinfo_dir, const char *db);
 void rp_close(rp *r);
 /* Forget the current op's events. */
 void rp_events_reset(rp *r);

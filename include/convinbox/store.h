@@ -174,10 +174,14 @@ struct cib_store {
      * database answers from an index on those columns. */
     int (*find)(void *user_data, int kind, const char *field, const char *value, size_t len,
                 cib_row_fn fn, void *cb_data);
+    /* Optional (NULL: none): why the last call failed, NUL-terminated, valid
+     * until the next call. The library puts it in its message when the
+     * method did not set one with cib_set_callback_error(). */
+    const char *(*errmsg)(void *user_data);
 };
 #define CIB_STORE_INIT                                                                             \
     {                                                                                              \
-        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL              \
+        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL        \
     }
 
 /*

@@ -1,0 +1,88 @@
+/*
+ * convinbox/sqlite.h - a durable store on SQLite (libconvinbox-sqlite).
+ *
+ * An adapter written only against the storage vtable of convinbox/store.h:
+ * the library does not know it is talking to a database. Link with
+ * `pkg-config --libs libconvinbox-sqlite`.
+ *
+ *   cib_store st;
+ *   char err[256];
+ *   if (cib_sqlite_open("inbox.db", NULL, &st, err, sizeof err) != CIB_OK)
+ *       ...                                   // err says why
+ *   cib_options o = CIB_OPTIONS_INIT;
+ *   o.store = &st;
+ *   cib_ctx_new(&o, &ctx);                    // loads the account, or creates it
+ *   ...
+ *   cib_ctx_free(ctx);
+ *   st.close(st.user_data);
+ *
+ * The database. WAL journal mode; one SQLite transaction per library
+ * operation (BEGIN IMMEDIATE ... COMMIT); statements prepared once per
+ * connection. Plain tables a host may query with SQL (read them freely; write
+ * them only through the library): account, users, teams, contacts,
+ * pipelines, inboxes, channels, conversations, messages (with their text),
+ * dedup_keys, threads, routing, tickets; columns are the fields documented
+ * in convinbox/store.h. Lists are JSON arrays of strings (SQLite's
+ * json_each() reads them). A table convinbox_meta holds the schema version:
+ * a database of an older version is migrated in one transaction when
+ * opened; one of a newer version, or a file that is not a database of this
+ * schema, is refused and left untouched.
+ *
+ * One connection, one thread: use a store from the thread that uses its
+ * context. Other processes may read the file at the same time (WAL).
+ */
+#ifndef CONVINBOX_SQLITE_H
+#define CONVINBOX_SQLITE_H
+
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The schema version this build writes. */
+#define CIB_SQLITE_SCHEMA_VERSION 2
+
+/* How hard each commit waits for the disk (SQLite's synchronous pragma). */
+enum cib_sqlite_sync {
+    CIB_SQLITE_NORMAL = 1, /* WAL + NORMAL: a committed operation survives a
+                              crash of the process; a power loss may lose the
+                              last ones, never half of one (the default) */
+    CIB_SQLITE_FULL = 2    /* every commit is synced: survives power loss too */
+};
+
+typedef struct cib_sqlite_options {
+    size_t size;
+    int synchronous;     /* enum cib_sqlite_sync; 0: NORMAL */
+    int busy_timeout_ms; /* how long to wait for another writer; 0: 5000,
+                            -1: do not wait (SQLITE_BUSY at once) */
+    const char *vfs;     /* SQLite VFS name; NULL: the default */
+    int must_exist;      /* 1: refuse to create a missing file */
+} cib_sqlite_options;
+#define CIB_SQLITE_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        sizeof(cib_sqlite_options), CIB_SQLITE_NORMAL, 0, NULL, 0                                  \
+    }
+
+/*
+ * Open (or create) the database at `path` and fill *out with a store on it.
+ * Release it with out->close(out->user_data) after every context using it is
+ * freed. On failure nothing is left open, the file is not changed, and
+ * `errbuf` (may be NULL) says why.
+ * Returns CIB_OK; CIB_EINVAL (NULL path or out, bad options); CIB_ESTORAGE
+ * (cannot open or create, not a database, corrupt, written by a newer
+ * schema, a failed migration); CIB_ENOMEM.
+ */
+CIB_API int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store *out,
+                            char *errbuf, size_t errbuf_size);
+
+/* The schema version of the database at `path` (0: no convinbox schema yet),
+ * without changing it. Returns CIB_OK, CIB_EINVAL, CIB_ESTORAGE. */
+CIB_API int cib_sqlite_schema_version(const char *path, int *version, char *errbuf,
+                                      size_t errbuf_size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CONVINBOX_SQLITE_H */

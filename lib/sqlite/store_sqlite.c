@@ -1,0 +1,622 @@
+/*
+ * store_sqlite.c - the storage vtable on SQLite (see convinbox/sqlite.h).
+ *
+ * Rows map to tables by kind and fields to columns by name (schema.c). Each
+ * table's put, delete, get and scan statements are prepared when the store
+ * opens; find statements when first used. A read made from inside another
+ * read's row callback (the library may look a row up while it scans) gets a
+ * statement and decode buffers of its own.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convinbox/sqlite.h"
+#include "lists.h"
+#include "schema.h"
+
+#define MAX_COLS  40
+#define MAX_DEPTH 4 /* reads nested in row callbacks */
+
+/* A prepared statement, and whether a read in progress holds it. */
+typedef struct sq_stmt {
+    sqlite3_stmt *st;
+    int busy;
+} sq_stmt;
+
+typedef struct sq_tab {
+    const sq_table *t;
+    sq_stmt put, del, get, scan;
+    sq_stmt find[MAX_COLS]; /* by column, prepared on first use */
+} sq_tab;
+
+/* Buffers for the rows of one read depth. */
+typedef struct sq_rowbuf {
+    cib_field fields[MAX_COLS];
+    sq_buf text, meta, items;
+} sq_rowbuf;
+
+typedef struct sq_store {
+    sqlite3 *db;
+    sq_tab tabs[16];
+    sq_stmt begin, commit, rollback;
+    int in_tx;
+    int depth;
+    sq_rowbuf rows[MAX_DEPTH];
+    sq_buf lists; /* put: the row's lists, encoded */
+    char err[512];
+} sq_store;
+
+static int failed(sq_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Record why a call failed; the library reads it through errmsg(). */
+static int failed(sq_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    int code = s->db ? sqlite3_errcode(s->db) : SQLITE_ERROR;
+    return code == SQLITE_NOMEM ? CIB_ENOMEM : CIB_ESTORAGE;
+}
+
+static const char *db_error(sq_store *s)
+{
+    return sqlite3_errmsg(s->db);
+}
+
+static sq_tab *tab_of(sq_store *s, int kind)
+{
+    for (size_t i = 0; i < sq_n_tables; i++)
+        if (s->tabs[i].t->kind == kind)
+            return &s->tabs[i];
+    return NULL;
+}
+
+/* ---- statements ---- */
+
+static int prepare(sq_store *s, sq_stmt *x, const char *sql)
+{
+    x->busy = 0;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &x->st, NULL) != SQLITE_OK)
+        return failed(s, "preparing \"%.80s\": %s", sql, db_error(s));
+    return CIB_OK;
+}
+
+/* "col1, col2, ..." of a table, after its key. */
+static size_t column_list(const sq_table *t, char *buf, size_t size)
+{
+    size_t n = (size_t)snprintf(buf, size, "%s", t->key);
+    for (size_t c = 0; c < t->n_cols; c++)
+        n += (size_t)snprintf(buf + n, size - n, ", %s", t->cols[c].name);
+    return n;
+}
+
+static int prepare_table(sq_store *s, sq_tab *x)
+{
+    const sq_table *t = x->t;
+    char cols[1024], sql[2048];
+    column_list(t, cols, sizeof cols);
+    size_t n = (size_t)snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s (%s) VALUES (?",
+                                t->name, cols);
+    for (size_t c = 0; c < t->n_cols; c++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", ?");
+    snprintf(sql + n, sizeof sql - n, ")");
+    int rc = prepare(s, &x->put, sql);
+    if (!rc) {
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s = ?", t->name, t->key);
+        rc = prepare(s, &x->del, sql);
+    }
+    if (!rc) {
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ?", cols, t->name, t->key);
+        rc = prepare(s, &x->get, sql);
+    }
+    if (!rc) {
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s", cols, t->name);
+        rc = prepare(s, &x->scan, sql);
+    }
+    return rc;
+}
+
+/* The statement for a read: the cached one, or a fresh one when a read in
+ * progress holds it (finalised by release()). */
+static int acquire(sq_store *s, sq_stmt *cached, const char *sql_if_busy, sq_stmt *out)
+{
+    if (!cached->busy) {
+        cached->busy = 1;
+        *out = *cached;
+        return CIB_OK;
+    }
+    out->busy = 2; /* transient */
+    if (sqlite3_prepare_v2(s->db, sql_if_busy, -1, &out->st, NULL) != SQLITE_OK)
+        return failed(s, "preparing a nested read: %s", db_error(s));
+    return CIB_OK;
+}
+
+static void release(sq_stmt *cached, sq_stmt *used)
+{
+    if (used->busy == 2) {
+        sqlite3_finalize(used->st);
+        return;
+    }
+    sqlite3_reset(used->st);
+    sqlite3_clear_bindings(used->st);
+    cached->busy = 0;
+}
+
+/* ---- transactions ---- */
+
+static int run(sq_store *s, sq_stmt *x, const char *what)
+{
+    int rc = sqlite3_step(x->st);
+    sqlite3_reset(x->st);
+    if (rc != SQLITE_DONE)
+        return failed(s, "%s: %s", what, db_error(s));
+    return CIB_OK;
+}
+
+static int m_begin(void *ud)
+{
+    sq_store *s = ud;
+    int rc = run(s, &s->begin, "begin");
+    s->in_tx = rc == CIB_OK;
+    return rc;
+}
+
+static int m_commit(void *ud)
+{
+    sq_store *s = ud;
+    int rc = run(s, &s->commit, "commit");
+    if (rc == CIB_OK)
+        s->in_tx = 0;
+    return rc; /* on failure the library rolls back */
+}
+
+static void m_rollback(void *ud)
+{
+    sq_store *s = ud;
+    if (sqlite3_get_autocommit(s->db) == 0)
+        (void)run(s, &s->rollback, "rollback");
+    s->in_tx = 0;
+}
+
+/* ---- writes ---- */
+
+/* The column of a field: the one after the last match first (the library
+ * writes fields in column order), else a search. */
+static int column_of(const sq_table *t, const char *name, size_t hint)
+{
+    if (hint < t->n_cols && !strcmp(t->cols[hint].name, name))
+        return (int)hint;
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (!strcmp(t->cols[c].name, name))
+            return (int)c;
+    return -1;
+}
+
+static int m_put(void *ud, const cib_row *row)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, row->kind);
+    if (!x)
+        return failed(s, "put: unknown row kind %d", row->kind);
+    const sq_table *t = x->t;
+    sqlite3_stmt *st = x->put.st;
+    size_t list_off[MAX_COLS], list_len[MAX_COLS];
+    int is_list[MAX_COLS] = {0};
+    s->lists.n = 0;
+    sqlite3_bind_text(st, 1, row->key, (int)row->key_len, SQLITE_STATIC);
+    size_t hint = 0;
+    int rc = CIB_OK;
+    for (size_t i = 0; i < row->n_fields && !rc; i++) {
+        const cib_field *f = &row->fields[i];
+        int c = column_of(t, f->name, hint);
+        if (c < 0) {
+            rc = failed(s, "put: table %s has no column '%s'", t->name, f->name);
+            break;
+        }
+        hint = (size_t)c + 1;
+        char want = t->cols[c].type;
+        int ok = f->type == CIB_FIELD_NULL || (f->type == CIB_FIELD_INT && want == 'I') ||
+                 (f->type == CIB_FIELD_TEXT && want == 'T') ||
+                 (f->type == CIB_FIELD_LIST && want == 'L');
+        if (!ok) {
+            rc = failed(s, "put: %s.%s gets a field of type %d", t->name, f->name, f->type);
+            break;
+        }
+        int p = c + 2;
+        if (f->type == CIB_FIELD_NULL) {
+            sqlite3_bind_null(st, p);
+        } else if (f->type == CIB_FIELD_INT) {
+            sqlite3_bind_int64(st, p, f->i);
+        } else if (f->type == CIB_FIELD_TEXT) {
+            sqlite3_bind_text(st, p, f->text, (int)f->len, SQLITE_STATIC);
+        } else {
+            list_off[c] = s->lists.n;
+            if (sq_list_encode(&s->lists, f->items, f->item_lens, f->n_items)) {
+                rc = failed(s, "put: out of memory encoding %s.%s", t->name, f->name);
+                break;
+            }
+            list_len[c] = s->lists.n - list_off[c];
+            is_list[c] = 1;
+        }
+    }
+    /* The lists' buffer has stopped moving: bind them now. */
+    for (size_t c = 0; c < t->n_cols && !rc; c++)
+        if (is_list[c])
+            sqlite3_bind_text(st, (int)c + 2, s->lists.p + list_off[c], (int)list_len[c],
+                              SQLITE_STATIC);
+    if (!rc && sqlite3_step(st) != SQLITE_DONE)
+        rc = failed(s, "put into %s: %s", t->name, db_error(s));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static int m_del(void *ud, int kind, const char *key, size_t key_len)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, kind);
+    if (!x)
+        return failed(s, "del: unknown row kind %d", kind);
+    sqlite3_bind_text(x->del.st, 1, key, (int)key_len, SQLITE_STATIC);
+    int rc = run(s, &x->del, "del");
+    sqlite3_clear_bindings(x->del.st);
+    return rc;
+}
+
+/* ---- reads ---- */
+
+/* The current result row of st as a library row; buffers of `b`. */
+static int read_row(sq_store *s, const sq_table *t, sqlite3_stmt *st, sq_rowbuf *b, cib_row *row)
+{
+    b->text.n = b->meta.n = 0;
+    long counts[MAX_COLS];
+    size_t meta_start[MAX_COLS];
+    for (size_t c = 0; c < t->n_cols; c++) {
+        cib_field *f = &b->fields[c];
+        int p = (int)c + 1;
+        memset(f, 0, sizeof *f);
+        f->name = t->cols[c].name;
+        int type = sqlite3_column_type(st, p);
+        if (type == SQLITE_NULL) {
+            f->type = CIB_FIELD_NULL;
+        } else if (type == SQLITE_INTEGER) {
+            f->type = CIB_FIELD_INT;
+            f->i = sqlite3_column_int64(st, p);
+        } else if (t->cols[c].type == 'L') {
+            const char *json = (const char *)sqlite3_column_text(st, p);
+            meta_start[c] = b->meta.n;
+            long n = sq_list_decode(json ? json : "", (size_t)sqlite3_column_bytes(st, p), &b->text,
+                                    &b->meta);
+            if (n == -2)
+                return failed(s, "out of memory reading %s.%s", t->name, f->name);
+            if (n < 0)
+                return failed(s, "%s.%s of row '%s' is not a JSON array of strings", t->name,
+                              f->name, (const char *)sqlite3_column_text(st, 0));
+            f->type = CIB_FIELD_LIST;
+            counts[c] = n;
+        } else {
+            f->type = CIB_FIELD_TEXT;
+            f->text = (const char *)sqlite3_column_text(st, p);
+            f->len = (size_t)sqlite3_column_bytes(st, p);
+        }
+    }
+    /* Item pointers, now that the decoded text stays where it is. */
+    b->items.n = 0;
+    size_t total = b->meta.n / (2 * sizeof(size_t));
+    if (sq_buf_reserve(&b->items, (total ? total : 1) * (sizeof(char *) + sizeof(size_t))))
+        return failed(s, "out of memory reading %s", t->name);
+    const char **ptrs = (const char **)(void *)b->items.p;
+    size_t *lens = (size_t *)(void *)(b->items.p + (total ? total : 1) * sizeof(char *));
+    const size_t *meta = (const size_t *)(void *)b->meta.p;
+    for (size_t c = 0, k = 0; c < t->n_cols; c++) {
+        cib_field *f = &b->fields[c];
+        if (f->type != CIB_FIELD_LIST)
+            continue;
+        size_t first = meta_start[c] / (2 * sizeof(size_t));
+        f->items = ptrs + k;
+        f->item_lens = lens + k;
+        f->n_items = (size_t)counts[c];
+        for (long i = 0; i < counts[c]; i++, k++) {
+            ptrs[k] = b->text.p + meta[2 * (first + (size_t)i)];
+            lens[k] = meta[2 * (first + (size_t)i) + 1];
+        }
+    }
+    row->kind = t->kind;
+    row->key = (const char *)sqlite3_column_text(st, 0);
+    row->key_len = (size_t)sqlite3_column_bytes(st, 0);
+    row->fields = b->fields;
+    row->n_fields = t->n_cols;
+    return CIB_OK;
+}
+
+/* Step st and hand each row to fn; `once`: a get (CIB_ENOTFOUND if none). */
+static int deliver(sq_store *s, const sq_table *t, sqlite3_stmt *st, cib_row_fn fn, void *cb,
+                   int once)
+{
+    if (s->depth == MAX_DEPTH)
+        return failed(s, "reads nested more than %d deep", MAX_DEPTH);
+    sq_rowbuf *b = &s->rows[s->depth];
+    int found = 0, rc = CIB_OK, step;
+    while (rc == CIB_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cib_row row;
+        found = 1;
+        if ((rc = read_row(s, t, st, b, &row)))
+            break;
+        s->depth++;
+        rc = fn(cb, &row);
+        s->depth--;
+        if (once)
+            break;
+    }
+    if (rc == CIB_OK && !once && step != SQLITE_DONE)
+        rc = failed(s, "reading %s: %s", t->name, db_error(s));
+    if (rc == CIB_OK && once && !found && step != SQLITE_DONE)
+        rc = failed(s, "reading %s: %s", t->name, db_error(s));
+    if (rc == CIB_OK && once && !found)
+        rc = CIB_ENOTFOUND;
+    return rc;
+}
+
+static int m_get(void *ud, int kind, const char *key, size_t key_len, cib_row_fn fn, void *cb)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, kind);
+    if (!x)
+        return failed(s, "get: unknown row kind %d", kind);
+    sq_stmt st;
+    int rc = acquire(s, &x->get, sqlite3_sql(x->get.st), &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st.st, 1, key, (int)key_len, SQLITE_STATIC);
+    rc = deliver(s, x->t, st.st, fn, cb, 1);
+    release(&x->get, &st);
+    return rc;
+}
+
+static int m_scan(void *ud, int kind, cib_row_fn fn, void *cb)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, kind);
+    if (!x)
+        return failed(s, "scan: unknown row kind %d", kind);
+    sq_stmt st;
+    int rc = acquire(s, &x->scan, sqlite3_sql(x->scan.st), &st);
+    if (rc)
+        return rc;
+    rc = deliver(s, x->t, st.st, fn, cb, 0);
+    release(&x->scan, &st);
+    return rc;
+}
+
+static int m_find(void *ud, int kind, const char *field, const char *value, size_t len,
+                  cib_row_fn fn, void *cb)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, kind);
+    if (!x)
+        return failed(s, "find: unknown row kind %d", kind);
+    int c = column_of(x->t, field, 0);
+    if (c < 0)
+        return failed(s, "find: table %s has no column '%s'", x->t->name, field);
+    if (!x->find[c].st) {
+        char cols[1024], sql[2048];
+        column_list(x->t, cols, sizeof cols);
+        snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ?", cols, x->t->name, field);
+        int rc = prepare(s, &x->find[c], sql);
+        if (rc)
+            return rc;
+    }
+    sq_stmt st;
+    int rc = acquire(s, &x->find[c], sqlite3_sql(x->find[c].st), &st);
+    if (rc)
+        return rc;
+    sqlite3_bind_text(st.st, 1, value, (int)len, SQLITE_STATIC);
+    rc = deliver(s, x->t, st.st, fn, cb, 0);
+    release(&x->find[c], &st);
+    return rc;
+}
+
+static const char *m_errmsg(void *ud)
+{
+    return ((sq_store *)ud)->err;
+}
+
+/* ---- opening and closing ---- */
+
+static void finalize(sq_stmt *x)
+{
+    if (x->st)
+        sqlite3_finalize(x->st);
+    x->st = NULL;
+}
+
+static void m_close(void *ud)
+{
+    sq_store *s = ud;
+    if (!s)
+        return;
+    for (size_t i = 0; i < sq_n_tables; i++) {
+        sq_tab *x = &s->tabs[i];
+        finalize(&x->put);
+        finalize(&x->del);
+        finalize(&x->get);
+        finalize(&x->scan);
+        for (size_t c = 0; c < MAX_COLS; c++)
+            finalize(&x->find[c]);
+    }
+    finalize(&s->begin);
+    finalize(&s->commit);
+    finalize(&s->rollback);
+    sqlite3_close(s->db);
+    for (int d = 0; d < MAX_DEPTH; d++) {
+        sq_buf_free(&s->rows[d].text);
+        sq_buf_free(&s->rows[d].meta);
+        sq_buf_free(&s->rows[d].items);
+    }
+    sq_buf_free(&s->lists);
+    free(s);
+}
+
+static void set_err(char *errbuf, size_t size, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void set_err(char *errbuf, size_t size, const char *fmt, ...)
+{
+    if (!errbuf || !size)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, size, fmt, ap);
+    va_end(ap);
+}
+
+/* Settings, then the schema: created, migrated, or refused. */
+static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, char *errbuf,
+                 size_t errsize)
+{
+    char sql[128];
+    int timeout = o->busy_timeout_ms == 0 ? 5000 : o->busy_timeout_ms < 0 ? 0 : o->busy_timeout_ms;
+    sqlite3_extended_result_codes(s->db, 1);
+    sqlite3_busy_timeout(s->db, timeout);
+    int version, rc = sq_schema_version(s->db, &version);
+    if (rc != SQLITE_OK) {
+        set_err(errbuf, errsize, "'%s' is not a usable SQLite database: %s", path, db_error(s));
+        return CIB_ESTORAGE;
+    }
+    if (version < 0 || version > CIB_SQLITE_SCHEMA_VERSION) {
+        char why[160];
+        if (version < 0)
+            snprintf(why, sizeof why, "its convinbox_meta table has no schema version");
+        else
+            snprintf(why, sizeof why,
+                     "it was written by schema version %d; this library reads versions up to %d",
+                     version, CIB_SQLITE_SCHEMA_VERSION);
+        set_err(errbuf, errsize, "refusing '%s': %s", path, why);
+        return CIB_ESTORAGE;
+    }
+    snprintf(sql, sizeof sql, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+             o->synchronous == CIB_SQLITE_FULL ? "FULL" : "NORMAL");
+    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(errbuf, errsize, "'%s': setting WAL mode: %s", path, db_error(s));
+        return CIB_ESTORAGE;
+    }
+    if (version < CIB_SQLITE_SCHEMA_VERSION) {
+        rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = version == 0 ? sq_schema_create(s->db) : sq_schema_migrate(s->db, version);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        if (rc != SQLITE_OK) {
+            set_err(errbuf, errsize, "'%s': %s", path,
+                    version == 0 ? "creating the schema failed" : "migrating the schema failed");
+            size_t n = errbuf ? strlen(errbuf) : 0;
+            if (errbuf && n < errsize)
+                snprintf(errbuf + n, errsize - n, ": %s", db_error(s));
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return CIB_ESTORAGE;
+        }
+    }
+    rc = prepare(s, &s->begin, "BEGIN IMMEDIATE");
+    if (!rc)
+        rc = prepare(s, &s->commit, "COMMIT");
+    if (!rc)
+        rc = prepare(s, &s->rollback, "ROLLBACK");
+    for (size_t i = 0; i < sq_n_tables && !rc; i++) {
+        s->tabs[i].t = &sq_tables[i];
+        rc = prepare_table(s, &s->tabs[i]);
+    }
+    if (rc)
+        set_err(errbuf, errsize, "'%s': %s", path, s->err);
+    return rc;
+}
+
+int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store *out, char *errbuf,
+                    size_t errbuf_size)
+{
+    cib_sqlite_options o = CIB_SQLITE_OPTIONS_INIT;
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    if (!path || !out) {
+        set_err(errbuf, errbuf_size, "invalid argument: '%s' is NULL", path ? "out" : "path");
+        return CIB_EINVAL;
+    }
+    if (opts) {
+        if (opts->size < sizeof(size_t) || opts->size > sizeof o) {
+            set_err(errbuf, errbuf_size,
+                    "invalid argument: 'opts->size' is not sizeof(cib_sqlite_options)");
+            return CIB_EINVAL;
+        }
+        memcpy(&o, opts, opts->size);
+    }
+    if (o.synchronous == 0)
+        o.synchronous = CIB_SQLITE_NORMAL;
+    if (o.synchronous != CIB_SQLITE_NORMAL && o.synchronous != CIB_SQLITE_FULL) {
+        set_err(
+            errbuf, errbuf_size,
+            "invalid argument: 'opts->synchronous' is not CIB_SQLITE_NORMAL or CIB_SQLITE_FULL");
+        return CIB_EINVAL;
+    }
+    sq_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        set_err(errbuf, errbuf_size, "out of memory opening '%s'", path);
+        return CIB_ENOMEM;
+    }
+    int flags = SQLITE_OPEN_READWRITE | (o.must_exist ? 0 : SQLITE_OPEN_CREATE);
+    if (sqlite3_open_v2(path, &s->db, flags, o.vfs) != SQLITE_OK) {
+        set_err(errbuf, errbuf_size, "cannot open '%s': %s", path,
+                s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        m_close(s);
+        return CIB_ESTORAGE;
+    }
+    int rc = setup(s, path, &o, errbuf, errbuf_size);
+    if (rc) {
+        m_close(s);
+        return rc;
+    }
+    cib_store st = CIB_STORE_INIT;
+    st.user_data = s;
+    st.begin = m_begin;
+    st.commit = m_commit;
+    st.rollback = m_rollback;
+    st.put = m_put;
+    st.del = m_del;
+    st.get = m_get;
+    st.scan = m_scan;
+    st.close = m_close;
+    st.find = m_find;
+    st.errmsg = m_errmsg;
+    *out = st;
+    return CIB_OK;
+}
+
+int cib_sqlite_schema_version(const char *path, int *version, char *errbuf, size_t errbuf_size)
+{
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    if (!path || !version) {
+        set_err(errbuf, errbuf_size, "invalid argument: '%s' is NULL", path ? "version" : "path");
+        return CIB_EINVAL;
+    }
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        set_err(errbuf, errbuf_size, "cannot open '%s': %s", path, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        return CIB_ESTORAGE;
+    }
+    int rc = sq_schema_version(db, version);
+    if (rc != SQLITE_OK)
+        set_err(errbuf, errbuf_size, "'%s' is not a usable SQLite database: %s", path,
+                sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? CIB_OK : CIB_ESTORAGE;
+}
