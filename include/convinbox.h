@@ -1148,6 +1148,38 @@ typedef struct cib_ingest_result {
  */
 CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out);
 
+/* Messages per cib_ingest_batch(), at most. */
+#define CIB_BATCH_MAX 10000
+
+/*
+ * Accept msgs[0..n) in one store transaction (group commit): one commit for
+ * the batch instead of one per message, which a durable store makes much
+ * faster. Each message runs exactly as cib_ingest() would run it, in order,
+ * seeing the ones before it (a second message on a thread joins the
+ * conversation the first one opened; a repeated msg_id is a duplicate).
+ *
+ * All or nothing, per batch: either every accepted message is stored, or,
+ * when memory or storage fails anywhere in the batch (including its
+ * commit), none is. The call then returns CIB_ENOMEM or CIB_ESTORAGE, naming
+ * the message where it failed, and the context reloads its working set from
+ * the store (O(the account); if even that fails, the context refuses every
+ * further call with CIB_ESTORAGE and must be freed). A message refused for
+ * what it is (CIB_EINVAL, CIB_ENOTFOUND, CIB_EDISABLED: bad input, an
+ * unknown or disabled channel) changes nothing, gets its status in
+ * statuses[i], and does not stop the batch; send it alone to read why.
+ * Events are delivered after the commit, in order; none for a failed batch.
+ *
+ *  msgs      in: n messages, each with .size set (all the same).
+ *  results   out: n results, each with .size set; results[i] is valid when
+ *            statuses[i] is CIB_OK and the call returned CIB_OK.
+ *  statuses  out: n statuses.
+ * n may be 0 (nothing happens) up to CIB_BATCH_MAX.
+ * Returns CIB_OK (the batch is stored; check statuses), CIB_EINVAL (bad
+ * arguments: nothing ran), CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n,
+                             cib_ingest_result *results, int *statuses);
+
 /* ------------------------------------------------------------------------ */
 /* Conversations: agent actions (R-CONV-4, R-ACCESS-*)                       */
 /* ------------------------------------------------------------------------ */

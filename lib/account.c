@@ -113,6 +113,20 @@ void cib__emit(cib_ctx *ctx, cib_event *ev)
     if (!ctx->on_event)
         return;
     ev->size = sizeof *ev;
+    if (ctx->batch) { /* delivered after the batch commits */
+        if (ctx->n_events == ctx->cap_events) {
+            size_t cap = ctx->cap_events ? ctx->cap_events * 2 : 64;
+            cib_event *v = cib__realloc(&ctx->mem, ctx->events, cap * sizeof *v);
+            if (!v) {
+                ctx->batch_failed = cib__nomem(ctx);
+                return;
+            }
+            ctx->events = v;
+            ctx->cap_events = cap;
+        }
+        ctx->events[ctx->n_events++] = *ev;
+        return;
+    }
     ctx->in_callback++;
     ctx->on_event(ctx->event_user_data, ev);
     ctx->in_callback--;
@@ -171,6 +185,38 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
         rc = cib__route_load_queues(ctx);
     if (!rc)
         rc = cib__dedup_load(ctx);
+    return rc;
+}
+
+/* Free the working set and leave the context as a new one before loading. */
+static void account_clear(cib_ctx *ctx)
+{
+    cib__account_free(ctx);
+    ctx->users = NULL;
+    ctx->teams = NULL;
+    ctx->contacts = NULL;
+    ctx->pipelines = NULL;
+    ctx->inboxes = NULL;
+    ctx->channels = NULL;
+    ctx->convs = NULL;
+    ctx->user_emails = NULL;
+    ctx->channel_addrs = NULL;
+    ctx->default_inbox = NULL;
+    cib__fptab_init(&ctx->contact_index, 1);
+    cib__fptab_init(&ctx->threads, 1);
+    cib__fptab_init(&ctx->dedup.set, 0);
+    ctx->secret = ctx->next_id = ctx->id_limit = ctx->seq = 0;
+    ctx->created_at = 0;
+}
+
+int cib__account_reload(cib_ctx *ctx)
+{
+    account_clear(ctx);
+    int rc = cib__account_open(ctx, "Inbox"); /* the account exists: no name needed */
+    if (rc) {
+        account_clear(ctx);
+        ctx->broken = 1;
+    }
     return rc;
 }
 

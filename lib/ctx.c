@@ -149,6 +149,7 @@ void cib_ctx_free(cib_ctx *ctx)
         ctx->store.rollback(ctx->store.user_data);
     cib__account_free(ctx);
     cib__ticket_scratch_free(ctx);
+    cib__free(&ctx->mem, ctx->events);
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;

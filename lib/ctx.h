@@ -55,6 +55,14 @@ struct cib_ctx {
     uint64_t seq;         /* the last assignment or queue order handed out */
     void *ticket_scratch; /* the strings of the last cib_ticket_get() */
 
+    /* A batch (cib_ingest_batch): one store transaction around many
+     * operations; their events wait for the commit. */
+    int batch;
+    int batch_failed; /* a failure inside: the batch cannot commit */
+    cib_event *events;
+    size_t n_events, cap_events;
+    int broken; /* a failed batch could not reload the working set */
+
     char errmsg[512];
     char cbmsg[256]; /* set by a callback through cib_set_callback_error() */
     int has_cbmsg;

@@ -15,6 +15,7 @@
 #include "contact.h"
 #include "conversation.h"
 #include "dedup.h"
+#include "ingest.h"
 #include "error.h"
 #include "message.h"
 #include "props.h"
@@ -475,6 +476,11 @@ static int report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversatio
 int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
 {
     CIB__ENTER_WRITE(ctx, "cib_ingest");
+    return cib__ingest_one(ctx, msg, out);
+}
+
+int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
+{
     CIB__NOT_NULL(ctx, out, "out");
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     int rc = cib__info_write(ctx, "out", out, &r, sizeof r);

@@ -54,7 +54,7 @@ void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, co
 }
 
 /* Map a vtable method's non-zero return to a status and a message. */
-static int store_failed(cib_ctx *ctx, const char *method, int rc)
+int cib__tx_failed(cib_ctx *ctx, const char *method, int rc)
 {
     if (ctx->has_cbmsg)
         return cib__fail(ctx, rc == CIB_ENOMEM ? CIB_ENOMEM : CIB_ESTORAGE, "storage.%s: %s",
@@ -69,9 +69,13 @@ static int store_failed(cib_ctx *ctx, const char *method, int rc)
 
 int cib__tx_begin(cib_ctx *ctx)
 {
+    if (ctx->batch) { /* inside the batch's transaction */
+        ctx->in_tx = 1;
+        return CIB_OK;
+    }
     int rc = ctx->store.begin(ctx->store.user_data);
     if (rc)
-        return store_failed(ctx, "begin", rc);
+        return cib__tx_failed(ctx, "begin", rc);
     ctx->in_tx = 1;
     return CIB_OK;
 }
@@ -79,21 +83,27 @@ int cib__tx_begin(cib_ctx *ctx)
 int cib__tx_put(cib_ctx *ctx, const cib_row *row)
 {
     int rc = ctx->store.put(ctx->store.user_data, row);
-    return rc ? store_failed(ctx, "put", rc) : CIB_OK;
+    return rc ? cib__tx_failed(ctx, "put", rc) : CIB_OK;
 }
 
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len)
 {
     int rc = ctx->store.del(ctx->store.user_data, kind, key, key_len);
-    return rc ? store_failed(ctx, "del", rc) : CIB_OK;
+    return rc ? cib__tx_failed(ctx, "del", rc) : CIB_OK;
 }
 
 int cib__tx_end(cib_ctx *ctx, int rc)
 {
+    if (ctx->batch) { /* the batch commits, or rolls back, as a whole */
+        ctx->in_tx = 0;
+        if (rc)
+            ctx->batch_failed = rc;
+        return rc;
+    }
     if (rc == CIB_OK) {
         int c = ctx->store.commit(ctx->store.user_data);
         if (c) {
-            rc = store_failed(ctx, "commit", c);
+            rc = cib__tx_failed(ctx, "commit", c);
             ctx->store.rollback(ctx->store.user_data);
         }
     } else {
@@ -127,7 +137,7 @@ int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg)
     int rc = ctx->store.scan(ctx->store.user_data, kind, scan_cb, &st);
     if (st.cb_rc)
         return st.cb_rc;
-    return rc ? store_failed(ctx, "scan", rc) : CIB_OK;
+    return rc ? cib__tx_failed(ctx, "scan", rc) : CIB_OK;
 }
 
 struct find_state {
@@ -165,7 +175,7 @@ int cib__store_find(cib_ctx *ctx, int kind, const char *field, const char *value
                  : ctx->store.scan(ctx->store.user_data, kind, find_cb, &st);
     if (st.cb_rc)
         return st.cb_rc;
-    return rc ? store_failed(ctx, ctx->store.find ? "find" : "scan", rc) : CIB_OK;
+    return rc ? cib__tx_failed(ctx, ctx->store.find ? "find" : "scan", rc) : CIB_OK;
 }
 
 struct get_state {
@@ -199,7 +209,7 @@ int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib_
         return CIB_ENOTFOUND;
     if (!rc && !st.seen)
         return cib__fail(ctx, CIB_ESTORAGE, "storage.get returned 0 without a row");
-    return rc ? store_failed(ctx, "get", rc) : CIB_OK;
+    return rc ? cib__tx_failed(ctx, "get", rc) : CIB_OK;
 }
 
 static const cib_field *row_field(const cib_row *r, const char *name)

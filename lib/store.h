@@ -25,6 +25,8 @@ void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, co
 /* ---- transactions: every change is begin, put/del..., end ---- */
 
 int cib__tx_begin(cib_ctx *ctx);
+/* A store method failed: the status and the message to report. */
+int cib__tx_failed(cib_ctx *ctx, const char *method, int rc);
 int cib__tx_put(cib_ctx *ctx, const cib_row *row);
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len);
 /* rc == CIB_OK: commit (and roll back if the commit fails); otherwise roll

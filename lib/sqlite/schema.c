@@ -78,24 +78,41 @@ static int exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-int sq_schema_create(sqlite3 *db)
+/* A table of the current version, under `name` (the table's own, or a
+ * temporary one during a migration). Rows are stored in key order (WITHOUT
+ * ROWID): one b-tree per table, not a table and its key index. */
+static int create_table(sqlite3 *db, const sq_table *tb, const char *name)
 {
     char sql[2048];
+    size_t n =
+        (size_t)snprintf(sql, sizeof sql, "CREATE TABLE %s (%s TEXT PRIMARY KEY", name, tb->key);
+    for (size_t c = 0; c < tb->n_cols; c++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s %s", tb->cols[c].name,
+                              tb->cols[c].type == 'I' ? "INTEGER" : "TEXT");
+    snprintf(sql + n, sizeof sql - n, ") WITHOUT ROWID");
+    return exec(db, sql);
+}
+
+static int create_indexes(sqlite3 *db, const sq_table *tb)
+{
+    char sql[512];
+    int rc = SQLITE_OK;
+    for (size_t i = 0; tb->indexed[i] && rc == SQLITE_OK; i++) {
+        snprintf(sql, sizeof sql, "CREATE INDEX idx_%s_%s ON %s (%s)", tb->name, tb->indexed[i],
+                 tb->name, tb->indexed[i]);
+        rc = exec(db, sql);
+    }
+    return rc;
+}
+
+int sq_schema_create(sqlite3 *db)
+{
+    char sql[256];
     int rc = exec(db, "CREATE TABLE convinbox_meta (key TEXT PRIMARY KEY, value)");
     for (size_t t = 0; t < sq_n_tables && rc == SQLITE_OK; t++) {
-        const sq_table *tb = &sq_tables[t];
-        size_t n = (size_t)snprintf(sql, sizeof sql, "CREATE TABLE %s (%s TEXT PRIMARY KEY",
-                                    tb->name, tb->key);
-        for (size_t c = 0; c < tb->n_cols; c++)
-            n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s %s", tb->cols[c].name,
-                                  tb->cols[c].type == 'I' ? "INTEGER" : "TEXT");
-        snprintf(sql + n, sizeof sql - n, ")");
-        rc = exec(db, sql);
-        for (size_t i = 0; tb->indexed[i] && rc == SQLITE_OK; i++) {
-            snprintf(sql, sizeof sql, "CREATE INDEX idx_%s_%s ON %s (%s)", tb->name, tb->indexed[i],
-                     tb->name, tb->indexed[i]);
-            rc = exec(db, sql);
-        }
+        rc = create_table(db, &sq_tables[t], sq_tables[t].name);
+        if (rc == SQLITE_OK)
+            rc = create_indexes(db, &sq_tables[t]);
     }
     if (rc == SQLITE_OK) {
         snprintf(sql, sizeof sql,
@@ -157,28 +174,66 @@ int sq_schema_create_v1(sqlite3 *db)
     return exec(db, v1);
 }
 
-/* 1 -> 2: the Messenger window moves from conversations to contacts (the
- * contact's last Messenger message, and whether the one extra reply of
- * their latest Messenger conversation was sent). */
-static const char v1_to_v2[] =
-    "ALTER TABLE contacts ADD COLUMN window_at INTEGER;"
-    "ALTER TABLE contacts ADD COLUMN window_extra INTEGER;"
-    "UPDATE contacts SET "
-    "window_at = coalesce((SELECT max(c.last_inbound_at) FROM conversations c JOIN channels ch "
-    "ON ch.id = c.channel WHERE c.contact = contacts.id AND ch.type = 'messenger'), 0), "
-    "window_extra = coalesce((SELECT c.window_extra_used FROM conversations c JOIN channels ch "
-    "ON ch.id = c.channel WHERE c.contact = contacts.id AND ch.type = 'messenger' ORDER BY "
-    "c.last_inbound_at DESC LIMIT 1), 0);"
-    "ALTER TABLE conversations DROP COLUMN window_extra_used;"
-    "UPDATE convinbox_meta SET value = 2 WHERE key = 'schema_version';";
+/* How a column of version 2 is filled from version 1 (NULL: the column of
+ * the same name). The Messenger window moves from conversations to
+ * contacts: the contact's last Messenger message, and whether the one extra
+ * reply of their latest Messenger conversation was sent. */
+static const char *v2_from_v1(const char *table, const char *col)
+{
+    if (strcmp(table, "contacts"))
+        return NULL;
+    if (!strcmp(col, "window_at"))
+        return "coalesce((SELECT max(c.last_inbound_at) FROM conversations c JOIN channels ch "
+               "ON ch.id = c.channel WHERE c.contact = contacts.id AND ch.type = 'messenger'), 0)";
+    if (!strcmp(col, "window_extra"))
+        return "coalesce((SELECT c.window_extra_used FROM conversations c JOIN channels ch ON "
+               "ch.id = c.channel WHERE c.contact = contacts.id AND ch.type = 'messenger' ORDER "
+               "BY c.last_inbound_at DESC LIMIT 1), 0)";
+    return NULL;
+}
 
-static const char *const migrations[] = {NULL, v1_to_v2}; /* [v]: v -> v + 1 */
+/* 1 -> 2: every table is rebuilt in key order (WITHOUT ROWID), with the
+ * window's columns moved. New tables are filled first (they may read any
+ * old one), then the old ones give way. */
+static int v1_to_v2(sqlite3 *db)
+{
+    char sql[4096];
+    int rc = SQLITE_OK;
+    for (size_t t = 0; t < sq_n_tables && rc == SQLITE_OK; t++) {
+        const sq_table *tb = &sq_tables[t];
+        snprintf(sql, sizeof sql, "v2_%s", tb->name);
+        rc = create_table(db, tb, sql);
+        size_t n =
+            (size_t)snprintf(sql, sizeof sql, "INSERT INTO v2_%s SELECT %s", tb->name, tb->key);
+        for (size_t c = 0; c < tb->n_cols; c++) {
+            const char *expr = v2_from_v1(tb->name, tb->cols[c].name);
+            n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s", expr ? expr : tb->cols[c].name);
+        }
+        snprintf(sql + n, sizeof sql - n, " FROM %s", tb->name);
+        if (rc == SQLITE_OK)
+            rc = exec(db, sql);
+    }
+    for (size_t t = 0; t < sq_n_tables && rc == SQLITE_OK; t++) {
+        const sq_table *tb = &sq_tables[t];
+        snprintf(sql, sizeof sql, "DROP TABLE %s; ALTER TABLE v2_%s RENAME TO %s", tb->name,
+                 tb->name, tb->name);
+        rc = exec(db, sql);
+        if (rc == SQLITE_OK)
+            rc = create_indexes(db, tb);
+    }
+    if (rc == SQLITE_OK)
+        rc = exec(db, "UPDATE convinbox_meta SET value = 2 WHERE key = 'schema_version'");
+    return rc;
+}
+
+/* [v]: from version v to v + 1. */
+static int (*const migrations[])(sqlite3 *) = {NULL, v1_to_v2};
 
 int sq_schema_migrate(sqlite3 *db, int from)
 {
     int rc = SQLITE_OK;
     for (int v = from; v < CIB_SQLITE_SCHEMA_VERSION && rc == SQLITE_OK; v++)
-        rc = exec(db, migrations[v]);
+        rc = migrations[v](db);
     return rc;
 }
 

@@ -1,0 +1,112 @@
+/*
+ * batch.c - many inbound messages in one store transaction (group commit).
+ *
+ * Messages run one after the other exactly as cib_ingest() runs them, each
+ * seeing the ones before (a second message of a thread joins the
+ * conversation the first opened), but the store's transaction stays open
+ * until the last: one commit for the batch. Events wait for that commit.
+ *
+ * A message refused for what it is (bad input, an unknown or disabled
+ * channel) wrote nothing: it gets its status and the batch goes on. A
+ * failure of memory or storage anywhere fails the batch: the transaction is
+ * rolled back, and since earlier messages already changed the working set,
+ * the working set is loaded again from the store.
+ */
+#include <string.h>
+
+#include "account.h"
+#include "error.h"
+#include "ingest.h"
+#include "store.h"
+
+/* Refused for what the message is: nothing was written. */
+static int message_refused(int rc)
+{
+    return rc == CIB_EINVAL || rc == CIB_ENOTFOUND || rc == CIB_EDISABLED;
+}
+
+/* Read element i of an array of versioned structs whose stride is the
+ * first element's size. */
+static const void *element(const void *base, size_t stride, size_t i)
+{
+    return (const char *)base + i * stride;
+}
+
+static int check_args(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest_result *results,
+                      int *statuses, size_t *in_stride, size_t *out_stride)
+{
+    if (n > CIB_BATCH_MAX)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'n' is %zu; a batch holds at most %d",
+                         n, CIB_BATCH_MAX);
+    if (n && (!msgs || !results || !statuses))
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: 'msgs', 'results' and 'statuses' may not be NULL");
+    *in_stride = n ? msgs[0].size : 0;
+    *out_stride = n ? results[0].size : 0;
+    if (n && (*in_stride < sizeof(size_t) || *out_stride < sizeof(size_t)))
+        return cib__fail(ctx, CIB_EINVAL,
+                         "invalid argument: 'msgs[0].size' and 'results[0].size' must be set");
+    for (size_t i = 1; i < n; i++) {
+        const cib_inbound *m = element(msgs, *in_stride, i);
+        const cib_ingest_result *r = element(results, *out_stride, i);
+        if (m->size != *in_stride || r->size != *out_stride)
+            return cib__fail(ctx, CIB_EINVAL,
+                             "invalid argument: element %zu of 'msgs' or 'results' has another "
+                             "size than element 0",
+                             i);
+    }
+    return CIB_OK;
+}
+
+/* The batch failed: nothing of it stays, in the store or in memory. */
+static int fail_batch(cib_ctx *ctx, int rc, size_t at)
+{
+    char why[sizeof ctx->errmsg];
+    memcpy(why, ctx->errmsg, sizeof why);
+    ctx->store.rollback(ctx->store.user_data);
+    ctx->batch = 0;
+    ctx->in_tx = 0;
+    ctx->n_events = 0;
+    if (cib__account_reload(ctx))
+        return cib__fail(ctx, CIB_ESTORAGE,
+                         "batch failed at message %zu (%s), and reloading the working set "
+                         "failed too: %s",
+                         at, why, ctx->errmsg);
+    return cib__fail(ctx, rc, "batch failed at message %zu, nothing was kept: %s", at, why);
+}
+
+int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest_result *results,
+                     int *statuses)
+{
+    CIB__ENTER_WRITE(ctx, "cib_ingest_batch");
+    size_t in_stride = 0, out_stride = 0;
+    int rc = check_args(ctx, msgs, n, results, statuses, &in_stride, &out_stride);
+    if (rc || n == 0)
+        return rc;
+    if ((rc = ctx->store.begin(ctx->store.user_data)))
+        return cib__tx_failed(ctx, "begin", rc);
+    ctx->batch = 1;
+    ctx->batch_failed = CIB_OK;
+    ctx->n_events = 0;
+    for (size_t i = 0; i < n; i++) {
+        cib_ingest_result *r = (cib_ingest_result *)(void *)((char *)results + i * out_stride);
+        rc = cib__ingest_one(ctx, element(msgs, in_stride, i), r);
+        statuses[i] = rc;
+        if (rc == CIB_OK && ctx->batch_failed)
+            rc = ctx->batch_failed; /* an event could not be queued */
+        if (rc && !message_refused(rc))
+            return fail_batch(ctx, rc, i);
+    }
+    ctx->batch = 0;
+    if ((rc = ctx->store.commit(ctx->store.user_data))) {
+        cib__tx_failed(ctx, "commit", rc);
+        return fail_batch(ctx, CIB_ESTORAGE, n - 1);
+    }
+    /* Committed: the events, in order. */
+    size_t n_events = ctx->n_events;
+    ctx->n_events = 0;
+    for (size_t i = 0; i < n_events; i++)
+        cib__emit(ctx, &ctx->events[i]);
+    ctx->errmsg[0] = '\0';
+    return CIB_OK;
+}
