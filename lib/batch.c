@@ -58,6 +58,13 @@ static int check_args(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_inges
     return CIB_OK;
 }
 
+static void drop_events(cib_ctx *ctx)
+{
+    cib__free(&ctx->mem, ctx->events);
+    ctx->events = NULL;
+    ctx->n_events = ctx->cap_events = 0;
+}
+
 /* The batch failed: nothing of it stays, in the store or in memory. */
 static int fail_batch(cib_ctx *ctx, int rc, size_t at)
 {
@@ -66,7 +73,7 @@ static int fail_batch(cib_ctx *ctx, int rc, size_t at)
     ctx->store.rollback(ctx->store.user_data);
     ctx->batch = 0;
     ctx->in_tx = 0;
-    ctx->n_events = 0;
+    drop_events(ctx);
     if (cib__account_reload(ctx))
         return cib__fail(ctx, CIB_ESTORAGE,
                          "batch failed at message %zu (%s), and reloading the working set "
@@ -103,10 +110,9 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
         return fail_batch(ctx, CIB_ESTORAGE, n - 1);
     }
     /* Committed: the events, in order. */
-    size_t n_events = ctx->n_events;
-    ctx->n_events = 0;
-    for (size_t i = 0; i < n_events; i++)
+    for (size_t i = 0; i < ctx->n_events; i++)
         cib__emit(ctx, &ctx->events[i]);
+    drop_events(ctx);
     ctx->errmsg[0] = '\0';
     return CIB_OK;
 }

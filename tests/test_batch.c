@@ -1,0 +1,296 @@
+/* test_batch.c - cib_ingest_batch: many messages in one store transaction,
+ * all or nothing per batch (R-HOST-1, R-CONV-2, R-CONV-3). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support/testenv.h"
+
+static void setup(tenv *e)
+{
+    add_user(e, "alice", "alice@acme.test", CIB_SEAT_PAID, CIB_ROLE_MEMBER);
+    add_inbox(e, "support", "Support");
+    add_channel(e, "mail", "support", CIB_CHANNEL_EMAIL, "help@acme.test");
+    add_channel(e, "chat", "support", CIB_CHANNEL_CHAT, NULL);
+    add_channel(e, "off", "support", CIB_CHANNEL_EMAIL, "off@acme.test");
+    expect_status(e, cib_channel_set_status(e->ctx, "off", CIB_NTS, CIB_CHANNEL_DISABLED), CIB_OK,
+                  NULL);
+    set_routing(e, "mail", CIB_ROUTE_SPECIFIC, CIB_ROUND_ROBIN, 1, "user:alice");
+    set_status(e, "alice", CIB_AVAILABLE);
+}
+
+static cib_inbound msg(const char *channel, const char *msg_id, const char *from,
+                       const char *thread)
+{
+    cib_inbound m = CIB_INBOUND_INIT;
+    m.channel = channel;
+    m.msg_id = msg_id;
+    m.from = from;
+    m.thread = thread;
+    m.text = "Hello";
+    return m;
+}
+
+struct log {
+    char text[2048];
+    cib_ctx *ctx;
+    int stored; /* conversations readable from inside the events */
+};
+
+static void on_event(void *ud, const cib_event *ev)
+{
+    static const char *names[] = {"?",      "created", "message", "assigned",
+                                  "ticket", "notify",  "closed",  "reopened"};
+    struct log *l = ud;
+    size_t n = strlen(l->text);
+    snprintf(l->text + n, sizeof l->text - n, "%s:%llu;", names[ev->type],
+             (unsigned long long)ev->conversation);
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    l->stored += cib_conversation_get(l->ctx, NULL, 0, ev->conversation, &ci) == CIB_OK;
+}
+
+/* A batch runs its messages in order, each seeing the ones before; refused
+ * messages get their status and change nothing; events come after the
+ * commit, in order. */
+static void test_batch_in_order_R_CONV_2_R_CONV_3(void **state)
+{
+    (void)state;
+    struct log l = {"", NULL, 0};
+    tenv *e = tenv_new();
+    e->opts.on_event = on_event;
+    e->opts.event_user_data = &l;
+    tenv_reopen(e);
+    l.ctx = e->ctx;
+    setup(e);
+    l.text[0] = '\0';
+    cib_inbound m[6] = {
+        msg("mail", "b1", "carol@example.test", "t1"),
+        msg("mail", "b2", "carol@example.test", "t1"), /* joins b1's */
+        msg("nope", "b3", "carol@example.test", NULL), /* unknown channel */
+        msg("mail", "b1", "carol@example.test", "t1"), /* a duplicate of b1 */
+        msg("off", "b4", "dave@example.test", NULL),   /* disabled */
+        msg("chat", "b5", "visitor-9", "s9"),
+    };
+    m[2].text = NULL;
+    cib_ingest_result r[6];
+    for (int i = 0; i < 6; i++) {
+        cib_ingest_result init = CIB_INGEST_RESULT_INIT;
+        r[i] = init;
+    }
+    int st[6] = {9, 9, 9, 9, 9, 9};
+    expect_status(e, cib_ingest_batch(e->ctx, m, 6, r, st), CIB_OK, NULL);
+    assert_int_equal(st[0], CIB_OK);
+    assert_int_equal(st[1], CIB_OK);
+    assert_int_equal(st[2], CIB_ENOTFOUND);
+    assert_int_equal(st[3], CIB_OK);
+    assert_int_equal(st[4], CIB_EDISABLED);
+    assert_int_equal(st[5], CIB_OK);
+    assert_int_equal(r[0].created, 1);
+    assert_string_equal(r[0].assignee, "alice");
+    assert_true(r[1].conversation == r[0].conversation);
+    assert_int_equal(r[1].created, 0);
+    assert_int_equal(r[3].duplicate, 1);
+    assert_true(r[3].message == r[0].message);
+    assert_int_equal(r[5].created, 1);
+    assert_int_equal(conv_info(e, r[0].conversation).n_messages, 2);
+    char want[256];
+    unsigned long long a = (unsigned long long)r[0].conversation,
+                       b = (unsigned long long)r[5].conversation;
+    snprintf(want, sizeof want,
+             "created:%llu;assigned:%llu;message:%llu;message:%llu;created:%llu;message:%llu;", a,
+             a, a, a, b, b);
+    assert_string_equal(l.text, want);
+    assert_int_equal(l.stored, 6); /* every event saw its conversation stored */
+    /* The same after a restart. */
+    char *before = tenv_snapshot(e);
+    tenv_reopen(e);
+    l.ctx = e->ctx;
+    expect_unchanged(e, before);
+    free(before);
+    /* An empty batch does nothing. */
+    expect_status(e, cib_ingest_batch(e->ctx, NULL, 0, NULL, NULL), CIB_OK, NULL);
+    tenv_free(e);
+}
+
+/* Bad arguments: refused before anything runs. */
+static void test_batch_bad_arguments_R_HOST_4(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    setup(e);
+    char *before = tenv_snapshot(e);
+    cib_inbound m[2] = {msg("mail", "x1", "a@example.test", NULL),
+                        msg("mail", "x2", "b@example.test", NULL)};
+    cib_ingest_result r[2] = {CIB_INGEST_RESULT_INIT, CIB_INGEST_RESULT_INIT};
+    int st[2];
+    expect_status(e, cib_ingest_batch(e->ctx, NULL, 2, r, st), CIB_EINVAL, "NULL");
+    expect_status(e, cib_ingest_batch(e->ctx, m, 2, NULL, st), CIB_EINVAL, "NULL");
+    expect_status(e, cib_ingest_batch(e->ctx, m, 2, r, NULL), CIB_EINVAL, "NULL");
+    expect_status(e, cib_ingest_batch(e->ctx, m, CIB_BATCH_MAX + 1, r, st), CIB_EINVAL,
+                  "at most");
+    m[1].size = 8;
+    expect_status(e, cib_ingest_batch(e->ctx, m, 2, r, st), CIB_EINVAL, "another size");
+    m[1].size = sizeof m[1];
+    r[0].size = 0;
+    expect_status(e, cib_ingest_batch(e->ctx, m, 2, r, st), CIB_EINVAL, "must be set");
+    expect_unchanged(e, before);
+    free(before);
+    tenv_free(e);
+}
+
+/* ---- all or nothing ---- */
+
+static int op_batch(cib_ctx *ctx, void *arg)
+{
+    (void)arg;
+    cib_inbound m[5] = {
+        msg("mail", "s1", "one@example.test", "t1"),  msg("mail", "s2", "one@example.test", "t1"),
+        msg("mail", "s3", "two@example.test", NULL),  msg("chat", "s4", "visitor-1", "v1"),
+        msg("nope", "s5", "two@example.test", NULL),
+    };
+    cib_ingest_result r[5];
+    int st[5];
+    for (int i = 0; i < 5; i++) {
+        cib_ingest_result init = CIB_INGEST_RESULT_INIT;
+        r[i] = init;
+    }
+    return cib_ingest_batch(ctx, m, 5, r, st);
+}
+
+static void busy_setup(tenv *e)
+{
+    setup(e);
+    ingest_msg(e, "mail", "s0", "zero@example.test", "t0");
+}
+
+static void noop(void *ud, const cib_event *ev)
+{
+    (void)ud;
+    (void)ev;
+}
+
+static void events_setup(tenv *e)
+{
+    e->opts.on_event = noop;
+    tenv_reopen(e);
+    busy_setup(e);
+}
+
+/* R-HOST-1: every allocation and storage failure anywhere in a batch (its
+ * messages, the queued events, the commit) leaves the account and the store
+ * as they were, and the context working. */
+static void test_sweep_batch_R_HOST_1(void **state)
+{
+    (void)state;
+    sweep_op(busy_setup, op_batch, NULL);
+    sweep_op(events_setup, op_batch, NULL);
+}
+
+/* A store that fails every call from a given one on (the batch, then the
+ * reload of the working set). */
+typedef struct failing {
+    cib_store inner;
+    long calls, from;
+} failing;
+
+static int f_fail(failing *f)
+{
+    return ++f->calls >= f->from && f->from >= 0;
+}
+static int f_begin(void *ud)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.begin(f->inner.user_data);
+}
+static int f_commit(void *ud)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.commit(f->inner.user_data);
+}
+static void f_rollback(void *ud)
+{
+    failing *f = ud;
+    f->inner.rollback(f->inner.user_data);
+}
+static int f_put(void *ud, const cib_row *row)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.put(f->inner.user_data, row);
+}
+static int f_del(void *ud, int kind, const char *key, size_t len)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.del(f->inner.user_data, kind, key, len);
+}
+static int f_get(void *ud, int kind, const char *key, size_t len, cib_row_fn fn, void *cb)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.get(f->inner.user_data, kind, key, len, fn, cb);
+}
+static int f_scan(void *ud, int kind, cib_row_fn fn, void *cb)
+{
+    failing *f = ud;
+    return f_fail(f) ? -1 : f->inner.scan(f->inner.user_data, kind, fn, cb);
+}
+
+/* When the reload after a failed batch fails too, the context says so and
+ * refuses every call; a new context on the store finds it as it was. */
+static void test_broken_after_failed_reload_R_HOST_1(void **state)
+{
+    (void)state;
+    cib_store mem;
+    assert_int_equal(cib_memstore_new(NULL, &mem), CIB_OK);
+    failing f = {mem, 0, -1};
+    cib_store st = CIB_STORE_INIT;
+    st.user_data = &f;
+    st.begin = f_begin;
+    st.commit = f_commit;
+    st.rollback = f_rollback;
+    st.put = f_put;
+    st.del = f_del;
+    st.get = f_get;
+    st.scan = f_scan;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = &st;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "mail";
+    d.inbox = "default";
+    d.type = CIB_CHANNEL_EMAIL;
+    d.address = "help@acme.test";
+    assert_int_equal(cib_channel_add(ctx, &d), CIB_OK);
+    char *before;
+    size_t len;
+    assert_int_equal(cib_dump(ctx, &before, &len), CIB_OK);
+    f.from = f.calls + 3; /* a few calls into the batch, and everything after */
+    assert_int_equal(op_batch(ctx, NULL), CIB_ESTORAGE);
+    assert_non_null(strstr(cib_errmsg(ctx), "reloading"));
+    cib_user_def u = CIB_USER_DEF_INIT;
+    u.id = "zed";
+    u.name = "Zed";
+    assert_int_equal(cib_user_add(ctx, &u), CIB_ESTORAGE);
+    assert_non_null(strstr(cib_errmsg(ctx), "free it"));
+    cib_ctx_free(ctx);
+    /* The store lost nothing and gained nothing. */
+    f.from = -1;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    char *after;
+    assert_int_equal(cib_dump(ctx, &after, &len), CIB_OK);
+    assert_string_equal(before, after);
+    cib_free(ctx, before);
+    cib_free(ctx, after);
+    cib_ctx_free(ctx);
+    mem.close(mem.user_data);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batch_in_order_R_CONV_2_R_CONV_3),
+        cmocka_unit_test(test_batch_bad_arguments_R_HOST_4),
+        cmocka_unit_test(test_sweep_batch_R_HOST_1),
+        cmocka_unit_test(test_broken_after_failed_reload_R_HOST_1),
+    };
+    return TENV_RUN(tests);
+}
