@@ -138,6 +138,21 @@ static int fs_scan(void *ud, int kind, cib_row_fn fn, void *data)
     return fs_fail(fs, "scan") ? -100 : fs->inner.scan(fs->inner.user_data, kind, fn, data);
 }
 
+static int fs_find(void *ud, int kind, const char *field, const char *value, size_t len,
+                   cib_row_fn fn, void *data)
+{
+    faultstore *fs = ud;
+    return fs_fail(fs, "find")
+               ? -100
+               : fs->inner.find(fs->inner.user_data, kind, field, value, len, fn, data);
+}
+
+static const char *fs_errmsg(void *ud)
+{
+    faultstore *fs = ud;
+    return fs->inner.errmsg ? fs->inner.errmsg(fs->inner.user_data) : NULL;
+}
+
 cib_store faultstore_wrap(faultstore *fs, const cib_store *inner)
 {
     memset(fs, 0, sizeof *fs);
@@ -152,6 +167,8 @@ cib_store faultstore_wrap(faultstore *fs, const cib_store *inner)
     s.del = fs_del;
     s.get = fs_get;
     s.scan = fs_scan;
+    s.find = inner->find ? fs_find : NULL;
+    s.errmsg = inner->errmsg ? fs_errmsg : NULL;
     s.close = NULL;
     return s;
 }
@@ -177,6 +194,13 @@ static void tenv_open(tenv *e)
     e->fs.ctx = e->ctx;
 }
 
+static tenv_store_fn store_opener;
+
+void tenv_set_store(tenv_store_fn open)
+{
+    store_opener = open;
+}
+
 tenv *tenv_new(void)
 {
     tenv *e = calloc(1, sizeof *e);
@@ -184,7 +208,7 @@ tenv *tenv_new(void)
     e->fa.fail_at = -1;
     e->now = TENV_EPOCH_MS;
     e->alloc = failalloc_allocator(&e->fa);
-    assert_int_equal(cib_memstore_new(&e->alloc, &e->mem), CIB_OK);
+    assert_int_equal((store_opener ? store_opener : cib_memstore_new)(&e->alloc, &e->mem), CIB_OK);
     e->store = faultstore_wrap(&e->fs, &e->mem);
     cib_options o = CIB_OPTIONS_INIT;
     e->opts = o;

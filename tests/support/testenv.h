@@ -59,7 +59,12 @@ typedef struct tenv {
     cib_ctx *ctx;
 } tenv;
 
-/* A new context on a fresh in-memory store, with a fixed clock. */
+/* Opens a new, empty store (cib_memstore_new's signature). */
+typedef int (*tenv_store_fn)(const cib_allocator *alloc, cib_store *out);
+/* The store of every later tenv_new(): NULL, the built-in in-memory one. */
+void tenv_set_store(tenv_store_fn open);
+
+/* A new context on a fresh store, with a fixed clock. */
 tenv *tenv_new(void);
 /* Free the context (not the store) and open a new one on the same store. */
 void tenv_reopen(tenv *e);
