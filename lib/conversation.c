@@ -17,7 +17,16 @@
 
 size_t cib__id_key(uint64_t id, char *buf)
 {
-    return (size_t)snprintf(buf, 21, "%llu", (unsigned long long)id);
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = tmp[n - 1 - i];
+    buf[n] = '\0';
+    return n;
 }
 
 int cib__id_parse(const char *s, size_t n, uint64_t *out)
