@@ -12,6 +12,8 @@
  * rolled back, and since earlier messages already changed the working set,
  * the working set is loaded again from the store.
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "account.h"
@@ -74,12 +76,19 @@ static int fail_batch(cib_ctx *ctx, int rc, size_t at)
     ctx->batch = 0;
     ctx->in_tx = 0;
     drop_events(ctx);
-    if (cib__account_reload(ctx))
+    char where[48];
+    if (at == SIZE_MAX)
+        snprintf(where, sizeof where, "at its commit");
+    else
+        snprintf(where, sizeof where, "at message %zu", at);
+    if (cib__account_reload(ctx)) {
+        char reload[sizeof ctx->errmsg];
+        memcpy(reload, ctx->errmsg, sizeof reload);
         return cib__fail(ctx, CIB_ESTORAGE,
-                         "batch failed at message %zu (%s), and reloading the working set "
-                         "failed too: %s",
-                         at, why, ctx->errmsg);
-    return cib__fail(ctx, rc, "batch failed at message %zu, nothing was kept: %s", at, why);
+                         "batch failed %s (%s), and reloading the working set failed too: %s",
+                         where, why, reload);
+    }
+    return cib__fail(ctx, rc, "batch failed %s, nothing was kept: %s", where, why);
 }
 
 int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest_result *results,
@@ -107,7 +116,7 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     ctx->batch = 0;
     if ((rc = ctx->store.commit(ctx->store.user_data))) {
         cib__tx_failed(ctx, "commit", rc);
-        return fail_batch(ctx, CIB_ESTORAGE, n - 1);
+        return fail_batch(ctx, CIB_ESTORAGE, SIZE_MAX);
     }
     /* Committed: the events, in order. */
     for (size_t i = 0; i < ctx->n_events; i++)
