@@ -9,7 +9,7 @@
  * key: the rows of a first contact). The database is a fresh file in a
  * temporary directory (TMPDIR, or /tmp), removed afterwards.
  *
- *   ingest_store [MESSAGES [REPS]]
+ *   ingest_store [MESSAGES [REPS [MODE]]]   MODE: 0..4, one row of the table
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,8 +132,10 @@ int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 20000;
     int reps = argc > 2 ? atoi(argv[2]) : 5;
-    if (n < 1 || reps < 1 || reps > 99) {
-        fprintf(stderr, "usage: ingest_store [MESSAGES [REPS]]\n");
+    int only = argc > 3 ? atoi(argv[3]) : -1;
+    int n_modes = (int)(sizeof modes / sizeof modes[0]);
+    if (n < 1 || reps < 1 || reps > 99 || only >= n_modes) {
+        fprintf(stderr, "usage: ingest_store [MESSAGES [REPS [MODE]]]\n");
         return 2;
     }
     const char *tmp = getenv("TMPDIR");
@@ -146,7 +148,9 @@ int main(int argc, char **argv)
     printf("New conversations per second, %ld messages per run, median of %d runs\n\n", n, reps);
     printf("| %-32s | %14s | %10s |\n", "store", "messages/s", "us/message");
     printf("|----------------------------------|---------------:|-----------:|\n");
-    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+    for (int i = 0; i < n_modes; i++) {
+        if (only >= 0 && i != only)
+            continue;
         double v[99];
         for (int r = 0; r < reps; r++)
             v[r] = run(&modes[i], n, dir, r);

@@ -398,8 +398,10 @@ static int collect_key(cib_ctx *ctx, const cib_row *row, void *arg)
 
 int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist *dedup)
 {
-    static const int kinds[] = {CIB_KIND_CONVERSATION, CIB_KIND_MESSAGE, CIB_KIND_DEDUP,
-                                CIB_KIND_THREAD, CIB_KIND_TICKET};
+    /* Conversations last: a store may find the other rows of an inbox
+     * through their conversation (the SQLite adapter does). */
+    static const int kinds[] = {CIB_KIND_MESSAGE, CIB_KIND_DEDUP, CIB_KIND_THREAD, CIB_KIND_TICKET,
+                                CIB_KIND_CONVERSATION};
     int rc = CIB_OK;
     dedup->v = NULL;
     dedup->n = 0;

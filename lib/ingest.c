@@ -7,6 +7,7 @@
  * step's logic lives in its module; this file only orders the steps and
  * undoes the memory side when the transaction fails.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,7 +40,6 @@ typedef struct inbound {
 
 /* What the message will do, and what to undo if the transaction fails. */
 typedef struct plan {
-    char addr[CIB__ADDR_MAX + 1]; /* the contact's address, canonical */
     size_t addr_len;
     cib__contact *contact;
     int contact_new;
@@ -59,6 +59,7 @@ typedef struct plan {
     const cib__tickets *tickets;
     uint64_t ticket;
     cib__user *ticket_owner;
+    char addr[CIB__ADDR_MAX + 1]; /* the contact's address, canonical (last: not zeroed) */
 } plan;
 
 /* ---- checking ---- */
@@ -486,7 +487,7 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     int rc = cib__info_write(ctx, "out", out, &r, sizeof r);
     inbound in;
     plan p;
-    memset(&p, 0, sizeof p);
+    memset(&p, 0, offsetof(plan, addr));
     if (!rc)
         rc = check(ctx, msg, &in);
     /* R-CONV-3: a message id already accepted on this channel. */

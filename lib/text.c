@@ -52,42 +52,54 @@ static int is_control(unsigned long cp, int flags)
     return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
 }
 
+/* Refuses the argument: "invalid argument: 'arg' <what>", where the name
+ * reads "arg[index]" for an item of a list. The name is only built here, on
+ * the failing path. */
+static int text_fail(cib_ctx *ctx, const char *arg, long index, const char *what, size_t at)
+{
+    char name[96];
+    if (index < 0)
+        snprintf(name, sizeof name, "%s", arg);
+    else
+        snprintf(name, sizeof name, "%s[%ld]", arg, index);
+    if (at == (size_t)-1)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' %s", name, what);
+    return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' %s %zu", name, what, at);
+}
+
 int cib__check_text(cib_ctx *ctx, const char *arg, long index, const char *p, size_t n, size_t max,
                     int flags, cib__str *out)
 {
-    char name[96];
-    if (index >= 0)
-        snprintf(name, sizeof name, "%s[%ld]", arg, index);
-    else
-        snprintf(name, sizeof name, "%s", arg);
     out->p = NULL;
     out->n = 0;
     if (!p) {
         if (flags & CIB__TEXT_OPTIONAL)
             return CIB_OK;
-        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is NULL", name);
+        return text_fail(ctx, arg, index, "is NULL", (size_t)-1);
     }
     if (n == CIB_NTS)
         n = strnlen(p, max + 1);
     if (n == 0 && !(flags & CIB__TEXT_EMPTY_OK))
-        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is empty", name);
-    if (n > max)
-        return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' is longer than %zu bytes", name,
-                         max);
+        return text_fail(ctx, arg, index, "is empty", (size_t)-1);
+    if (n > max) {
+        char what[64];
+        snprintf(what, sizeof what, "is longer than %zu bytes", max);
+        return text_fail(ctx, arg, index, what, (size_t)-1);
+    }
     const unsigned char *s = (const unsigned char *)p;
     for (size_t i = 0; i < n;) {
         unsigned long cp;
+        if (s[i] >= 0x20 && s[i] < 0x7F) { /* printable ASCII: the common case */
+            i++;
+            continue;
+        }
         if (s[i] == 0)
-            return cib__fail(ctx, CIB_EINVAL,
-                             "invalid argument: '%s' contains a NUL byte at offset %zu", name, i);
+            return text_fail(ctx, arg, index, "contains a NUL byte at offset", i);
         size_t len = utf8_seq(s + i, n - i, &cp);
         if (!len)
-            return cib__fail(ctx, CIB_EINVAL,
-                             "invalid argument: '%s' is not valid UTF-8 at offset %zu", name, i);
+            return text_fail(ctx, arg, index, "is not valid UTF-8 at offset", i);
         if (is_control(cp, flags))
-            return cib__fail(ctx, CIB_EINVAL,
-                             "invalid argument: '%s' contains a control character at offset %zu",
-                             name, i);
+            return text_fail(ctx, arg, index, "contains a control character at offset", i);
         i += len;
     }
     out->p = p;
@@ -116,9 +128,23 @@ static int email_char_ok(unsigned char c)
 {
     if (c >= 0x80)
         return 1; /* UTF-8, already checked */
-    if (c <= ' ')
+    switch (c) {
+    case '"':
+    case '(':
+    case ')':
+    case ',':
+    case ':':
+    case ';':
+    case '<':
+    case '>':
+    case '[':
+    case '\\':
+    case ']':
+    case '@':
         return 0;
-    return !strchr("\"(),:;<>[\\]@", c);
+    default:
+        return c > ' ';
+    }
 }
 
 int cib__arg_email(cib_ctx *ctx, const char *arg, const char *p, size_t n, int optional,

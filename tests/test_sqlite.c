@@ -97,14 +97,7 @@ static void build_account(tenv *e)
     d.tickets = &t;
     d.signature = "— {full_name}";
     expect_status(e, cib_channel_add(e->ctx, &d), CIB_OK, NULL);
-    unsigned days[] = {CIB_WEEKDAYS}, from[] = {540}, to[] = {1020};
-    cib_availability_def h = CIB_AVAILABILITY_DEF_INIT;
-    h.mode = CIB_CHAT_BUSINESS_HOURS;
-    h.tz = "Europe/Berlin";
-    h.range_days = days;
-    h.range_from = from;
-    h.range_to = to;
-    h.n_ranges = 1;
+    cib_availability_def h = sqlitetest_office_hours();
     cib_channel_def k = CIB_CHANNEL_DEF_INIT;
     k.id = "chat";
     k.inbox = "help";
@@ -232,6 +225,46 @@ static void test_plain_sql_tables_R_HOST_1(void **state)
     free(name);
     assert_int_equal(query_int(db, "SELECT count(*) FROM conversations WHERE queued IS NOT NULL"),
                      1);
+    sqlite3_close(db);
+}
+
+/* Ids are INTEGER columns a host joins on, and removing an inbox (R-INBOX-3)
+ * leaves none of its rows behind: messages, idempotency keys, threads and
+ * tickets go with their conversations. */
+static void test_inbox_removed_leaves_no_rows_R_INBOX_3(void **state)
+{
+    (void)state;
+    tenv *e = sqlite_env();
+    build_account(e);
+    add_inbox(e, "other", "Other");
+    add_channel(e, "other-mail", "other", CIB_CHANNEL_EMAIL, "other@acme.test");
+    ingest_msg(e, "other-mail", "o1", "buyer@example.test", "ot1");
+    char path[420];
+    snprintf(path, sizeof path, "%s", sqlitetest_last_path());
+    sqlite3 *db = raw(path);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM messages m JOIN conversations c "
+                                   "ON c.id = m.conversation JOIN tickets t ON t.id = c.ticket "
+                                   "WHERE t.conversation = c.id AND typeof(m.conversation) = "
+                                   "'integer'"),
+                     2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM threads WHERE inbox = 'help'"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dedup_keys WHERE inbox = 'help'"), 4);
+    sqlite3_close(db);
+    expect_status(e, cib_inbox_remove(e->ctx, "help", CIB_NTS, "Help \"desk\"", CIB_NTS), CIB_OK,
+                  NULL);
+    tenv_free(e);
+    db = raw(path);
+    static const char *const tables[] = {"conversations", "messages", "dedup_keys", "threads",
+                                         "tickets"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char sql[200];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE inbox = 'help'", tables[i]);
+        if (query_int(db, sql) != 0)
+            fail_msg("%s keeps rows of the removed inbox", tables[i]);
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE inbox = 'other'", tables[i]);
+        if (query_int(db, sql) < 1 && strcmp(tables[i], "tickets") != 0)
+            fail_msg("%s lost the rows of another inbox", tables[i]);
+    }
     sqlite3_close(db);
 }
 
@@ -449,7 +482,9 @@ static void test_migration_from_v1_R_HOST_1(void **state)
         snprintf(sql, sizeof sql,
                  "SELECT sql LIKE '%%WITHOUT ROWID%%' FROM sqlite_master WHERE name = '%s'",
                  sq_tables[i].name);
-        assert_int_equal(query_int(a, sql), 1);
+        if (query_int(a, sql) != !sq_tables[i].int_key)
+            fail_msg("table %s: WITHOUT ROWID should be %d", sq_tables[i].name,
+                     !sq_tables[i].int_key);
     }
     sqlite3_close(a);
     sqlite3_close(b);
@@ -461,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_new_database_R_HOST_1),
         cmocka_unit_test(test_account_survives_reopen_R_HOST_1),
         cmocka_unit_test(test_plain_sql_tables_R_HOST_1),
+        cmocka_unit_test(test_inbox_removed_leaves_no_rows_R_INBOX_3),
         cmocka_unit_test(test_refused_files_R_HOST_1),
         cmocka_unit_test(test_corrupt_file_not_loaded_R_HOST_1),
         cmocka_unit_test(test_migration_from_v1_R_HOST_1),

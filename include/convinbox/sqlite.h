@@ -23,7 +23,13 @@
  * pipelines, inboxes, channels, conversations, messages (with their text),
  * dedup_keys, threads, routing, tickets; columns are the fields documented
  * in convinbox/store.h. Lists are JSON arrays of strings (SQLite's
- * json_each() reads them). A table convinbox_meta holds the schema version:
+ * json_each() reads them). Conversations, messages and tickets are keyed by
+ * their library id as an INTEGER PRIMARY KEY, and the columns that name one
+ * (messages.conversation, tickets.conversation, conversations.ticket,
+ * threads.conversation, dedup_keys.message and .conversation) are INTEGER
+ * too, so joins need no casts; the other tables are WITHOUT ROWID tables
+ * keyed by their TEXT key. Indexes: conversations by inbox, contact and
+ * status, messages by conversation. A table convinbox_meta holds the schema version:
  * a database of an older version is migrated in one transaction when
  * opened; one of a newer version, or a file that is not a database of this
  * schema, is refused and left untouched.

@@ -171,7 +171,12 @@ struct cib_store {
      * of a kind whose TEXT field `field` equals value[0..len), in any order.
      * The library asks for: CONVERSATION by inbox, contact and status;
      * MESSAGE by conversation and inbox; DEDUP, THREAD and TICKET by inbox. A
-     * database answers from an index on those columns. */
+     * database answers from an index on those columns. A MESSAGE, DEDUP,
+     * THREAD or TICKET row is always in the inbox of the conversation it
+     * names, and when an inbox is removed the library deletes its
+     * conversations after all their other rows, in the same transaction: a
+     * store may answer "by inbox" for those kinds through the conversations
+     * (the SQLite adapter does, and keeps no inbox index on them). */
     int (*find)(void *user_data, int kind, const char *field, const char *value, size_t len,
                 cib_row_fn fn, void *cb_data);
     /* Optional (NULL: none): why the last call failed, NUL-terminated, valid

@@ -13,23 +13,23 @@
 
 /* Columns in the order the library writes its fields (puts bind faster). */
 const sq_table sq_tables[] = {
-    {CIB_KIND_ACCOUNT, "account", "key",
+    {CIB_KIND_ACCOUNT, "account", "key", 0,
      COLS({"format", 'I'}, {"created_at", 'I'}, {"next_id", 'I'}, {"secret", 'I'}), NO_IDX},
-    {CIB_KIND_USER, "users", "id",
+    {CIB_KIND_USER, "users", "id", 0,
      COLS({"name", 'T'}, {"email", 'T'}, {"seat", 'T'}, {"role", 'T'}, {"created_at", 'I'},
           {"status", 'T'}, {"reassign_replies", 'I'}, {"capacity", 'I'}, {"seq", 'I'}),
      NO_IDX},
-    {CIB_KIND_TEAM, "teams", "id", COLS({"members", 'L'}), NO_IDX},
-    {CIB_KIND_CONTACT, "contacts", "id",
+    {CIB_KIND_TEAM, "teams", "id", 0, COLS({"members", 'L'}), NO_IDX},
+    {CIB_KIND_CONTACT, "contacts", "id", 0,
      COLS({"email", 'T'}, {"owner", 'T'}, {"created_at", 'I'}, {"addresses", 'L'},
           {"window_at", 'I'}, {"window_extra", 'I'}),
      NO_IDX},
-    {CIB_KIND_PIPELINE, "pipelines", "id", COLS({"stages", 'L'}), NO_IDX},
-    {CIB_KIND_INBOX, "inboxes", "id",
+    {CIB_KIND_PIPELINE, "pipelines", "id", 0, COLS({"stages", 'L'}), NO_IDX},
+    {CIB_KIND_INBOX, "inboxes", "id", 0,
      COLS({"name", 'T'}, {"is_default", 'I'}, {"access", 'T'}, {"access_users", 'L'},
           {"access_teams", 'L'}, {"created_at", 'I'}),
      NO_IDX},
-    {CIB_KIND_CHANNEL, "channels", "id",
+    {CIB_KIND_CHANNEL, "channels", "id", 0,
      COLS({"inbox", 'T'}, {"type", 'T'}, {"address", 'T'}, {"status", 'T'}, {"sender_name", 'T'},
           {"created_at", 'I'}, {"sender_display", 'T'}, {"company", 'T'}, {"signature", 'T'},
           {"log_forward_to_original", 'I'}, {"threading", 'T'}, {"property_keys", 'L'},
@@ -39,29 +39,29 @@ const sq_table sq_tables[] = {
           {"only_available", 'I'}, {"strategy", 'T'}, {"queue", 'I'}, {"availability", 'T'},
           {"tz", 'T'}, {"hours", 'L'}),
      NO_IDX},
-    {CIB_KIND_CONVERSATION, "conversations", "id",
+    {CIB_KIND_CONVERSATION, "conversations", "id", 1,
      COLS({"inbox", 'T'}, {"channel", 'T'}, {"contact", 'T'}, {"assignee", 'T'}, {"reason", 'T'},
           {"status", 'T'}, {"created_at", 'I'}, {"last_inbound_at", 'I'}, {"first_reply_at", 'I'},
           {"closed_at", 'I'}, {"n_messages", 'I'}, {"thread", 'T'}, {"property_keys", 'L'},
-          {"property_values", 'L'}, {"queued", 'I'}, {"ticket", 'T'}),
+          {"property_values", 'L'}, {"queued", 'I'}, {"ticket", 'D'}),
      IDX("inbox", "contact", "status")},
-    {CIB_KIND_MESSAGE, "messages", "id",
-     COLS({"conversation", 'T'}, {"inbox", 'T'}, {"channel", 'T'}, {"kind", 'T'}, {"author", 'T'},
+    {CIB_KIND_MESSAGE, "messages", "id", 1,
+     COLS({"conversation", 'D'}, {"inbox", 'T'}, {"channel", 'T'}, {"kind", 'T'}, {"author", 'T'},
           {"contact", 'T'}, {"msg_id", 'T'}, {"text", 'T'}, {"created_at", 'I'},
           {"forwarded_by", 'T'}, {"cc", 'L'}, {"attachments", 'L'}),
-     IDX("conversation", "inbox")},
-    {CIB_KIND_DEDUP, "dedup_keys", "key",
-     COLS({"inbox", 'T'}, {"channel", 'T'}, {"msg_id", 'T'}, {"message", 'T'},
-          {"conversation", 'T'}, {"expires_at", 'I'}),
-     IDX("inbox")},
-    {CIB_KIND_THREAD, "threads", "key",
-     COLS({"inbox", 'T'}, {"channel", 'T'}, {"thread", 'T'}, {"conversation", 'T'}), IDX("inbox")},
-    {CIB_KIND_ROUTING, "routing", "channel", COLS({"cursor", 'T'}), NO_IDX},
-    {CIB_KIND_TICKET, "tickets", "id",
-     COLS({"conversation", 'T'}, {"inbox", 'T'}, {"channel", 'T'}, {"pipeline", 'T'},
+     IDX("conversation")},
+    {CIB_KIND_DEDUP, "dedup_keys", "key", 0,
+     COLS({"inbox", 'T'}, {"channel", 'T'}, {"msg_id", 'T'}, {"message", 'D'},
+          {"conversation", 'D'}, {"expires_at", 'I'}),
+     NO_IDX},
+    {CIB_KIND_THREAD, "threads", "key", 0,
+     COLS({"inbox", 'T'}, {"channel", 'T'}, {"thread", 'T'}, {"conversation", 'D'}), NO_IDX},
+    {CIB_KIND_ROUTING, "routing", "channel", 0, COLS({"cursor", 'T'}), NO_IDX},
+    {CIB_KIND_TICKET, "tickets", "id", 1,
+     COLS({"conversation", 'D'}, {"inbox", 'T'}, {"channel", 'T'}, {"pipeline", 'T'},
           {"stage", 'T'}, {"owner", 'T'}, {"created_at", 'I'}, {"property_keys", 'L'},
           {"property_values", 'L'}),
-     IDX("inbox")},
+     NO_IDX},
 };
 const size_t sq_n_tables = sizeof sq_tables / sizeof sq_tables[0];
 
@@ -79,17 +79,20 @@ static int exec(sqlite3 *db, const char *sql)
 }
 
 /* A table of the current version, under `name` (the table's own, or a
- * temporary one during a migration). Rows are stored in key order (WITHOUT
- * ROWID): one b-tree per table, not a table and its key index. */
+ * temporary one during a migration). Tables keyed by library ids are rowid
+ * tables, appended in id order; others are stored in key order (WITHOUT
+ * ROWID): one b-tree each, not a table and an index of its keys. */
 static int create_table(sqlite3 *db, const sq_table *tb, const char *name)
 {
     char sql[2048];
-    size_t n =
-        (size_t)snprintf(sql, sizeof sql, "CREATE TABLE %s (%s TEXT PRIMARY KEY", name, tb->key);
-    for (size_t c = 0; c < tb->n_cols; c++)
+    size_t n = (size_t)snprintf(sql, sizeof sql, "CREATE TABLE %s (%s %s PRIMARY KEY", name,
+                                tb->key, tb->int_key ? "INTEGER" : "TEXT");
+    for (size_t c = 0; c < tb->n_cols; c++) {
+        char t = tb->cols[c].type;
         n += (size_t)snprintf(sql + n, sizeof sql - n, ", %s %s", tb->cols[c].name,
-                              tb->cols[c].type == 'I' ? "INTEGER" : "TEXT");
-    snprintf(sql + n, sizeof sql - n, ") WITHOUT ROWID");
+                              t == 'I' || t == 'D' ? "INTEGER" : "TEXT");
+    }
+    snprintf(sql + n, sizeof sql - n, ")%s", tb->int_key ? "" : " WITHOUT ROWID");
     return exec(db, sql);
 }
 

@@ -6,7 +6,9 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-/* A column: 'I' integer, 'T' text, 'L' list (a JSON array of strings). */
+/* A column: 'I' integer, 'T' text, 'L' list (a JSON array of strings), 'D'
+ * a library id: a TEXT field of decimal digits, stored as an INTEGER (so a
+ * host joins on it) and handed back as text. */
 typedef struct sq_col {
     const char *name;
     char type;
@@ -16,6 +18,7 @@ typedef struct sq_table {
     int kind;         /* enum cib_kind */
     const char *name; /* the table */
     const char *key;  /* its primary key column */
+    int int_key;      /* keys are library ids: an INTEGER PRIMARY KEY (rowid) */
     const sq_col *cols;
     size_t n_cols;
     const char *const *indexed; /* columns the library finds rows by */

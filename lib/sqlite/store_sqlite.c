@@ -189,6 +189,34 @@ static void m_rollback(void *ud)
     s->in_tx = 0;
 }
 
+/* ---- library ids ---- */
+
+/* A library id in text ("17"): 1, and its value; 0 for anything else. */
+static int decimal_id(const char *s, size_t n, sqlite3_int64 *v)
+{
+    if (n == 0 || n > 18 || (s[0] == '0' && n > 1))
+        return 0;
+    sqlite3_int64 x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        x = x * 10 + (s[i] - '0');
+    }
+    *v = x;
+    return 1;
+}
+
+/* Bind a key, or a value of a 'D' column (`as_id`): an integer when it is a
+ * library id. Anything else stays text: an INTEGER column refuses it. */
+static void bind_maybe_id(sqlite3_stmt *st, int p, const char *s, size_t n, int as_id)
+{
+    sqlite3_int64 v;
+    if (as_id && decimal_id(s, n, &v))
+        sqlite3_bind_int64(st, p, v);
+    else
+        sqlite3_bind_text(st, p, s, (int)n, SQLITE_STATIC);
+}
+
 /* ---- writes ---- */
 
 /* The column of a field: the one after the last match first (the library
@@ -214,7 +242,7 @@ static int m_put(void *ud, const cib_row *row)
     size_t list_off[MAX_COLS], list_len[MAX_COLS];
     int is_list[MAX_COLS] = {0};
     s->lists.n = 0;
-    sqlite3_bind_text(st, 1, row->key, (int)row->key_len, SQLITE_STATIC);
+    bind_maybe_id(st, 1, row->key, row->key_len, t->int_key);
     size_t hint = 0;
     int rc = CIB_OK;
     for (size_t i = 0; i < row->n_fields && !rc; i++) {
@@ -227,7 +255,7 @@ static int m_put(void *ud, const cib_row *row)
         hint = (size_t)c + 1;
         char want = t->cols[c].type;
         int ok = f->type == CIB_FIELD_NULL || (f->type == CIB_FIELD_INT && want == 'I') ||
-                 (f->type == CIB_FIELD_TEXT && want == 'T') ||
+                 (f->type == CIB_FIELD_TEXT && (want == 'T' || want == 'D')) ||
                  (f->type == CIB_FIELD_LIST && want == 'L');
         if (!ok) {
             rc = failed(s, "put: %s.%s gets a field of type %d", t->name, f->name, f->type);
@@ -239,7 +267,7 @@ static int m_put(void *ud, const cib_row *row)
         } else if (f->type == CIB_FIELD_INT) {
             sqlite3_bind_int64(st, p, f->i);
         } else if (f->type == CIB_FIELD_TEXT) {
-            sqlite3_bind_text(st, p, f->text, (int)f->len, SQLITE_STATIC);
+            bind_maybe_id(st, p, f->text, f->len, want == 'D');
         } else {
             list_off[c] = s->lists.n;
             if (sq_list_encode(&s->lists, f->items, f->item_lens, f->n_items)) {
@@ -268,7 +296,7 @@ static int m_del(void *ud, int kind, const char *key, size_t key_len)
     sq_tab *x = tab_of(s, kind);
     if (!x)
         return failed(s, "del: unknown row kind %d", kind);
-    sqlite3_bind_text(x->del.st, 1, key, (int)key_len, SQLITE_STATIC);
+    bind_maybe_id(x->del.st, 1, key, key_len, x->t->int_key);
     int rc = run(s, &x->del, "del");
     sqlite3_clear_bindings(x->del.st);
     return rc;
@@ -290,6 +318,10 @@ static int read_row(sq_store *s, const sq_table *t, sqlite3_stmt *st, sq_rowbuf 
         int type = sqlite3_column_type(st, p);
         if (type == SQLITE_NULL) {
             f->type = CIB_FIELD_NULL;
+        } else if (type == SQLITE_INTEGER && t->cols[c].type == 'D') {
+            f->type = CIB_FIELD_TEXT; /* a library id, as text */
+            f->text = (const char *)sqlite3_column_text(st, p);
+            f->len = (size_t)sqlite3_column_bytes(st, p);
         } else if (type == SQLITE_INTEGER) {
             f->type = CIB_FIELD_INT;
             f->i = sqlite3_column_int64(st, p);
@@ -378,7 +410,7 @@ static int m_get(void *ud, int kind, const char *key, size_t key_len, cib_row_fn
     int rc = acquire(s, &x->get, sqlite3_sql(x->get.st), &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st.st, 1, key, (int)key_len, SQLITE_STATIC);
+    bind_maybe_id(st.st, 1, key, key_len, x->t->int_key);
     rc = deliver(s, x->t, st.st, fn, cb, 1);
     release(&x->get, &st);
     return rc;
@@ -412,7 +444,18 @@ static int m_find(void *ud, int kind, const char *field, const char *value, size
     if (!x->find[c].st) {
         char cols[1024], sql[4096];
         column_list(x->t, cols, sizeof cols);
-        snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ?", cols, x->t->name, field);
+        if (kind != CIB_KIND_CONVERSATION && !strcmp(field, "inbox") &&
+            column_of(x->t, "conversation", 0) >= 0)
+            /* A message, idempotency key, thread or ticket is in its
+             * conversation's inbox: found through the conversations' inbox
+             * index, so their tables need no index of their own (one page
+             * less to write per row). */
+            snprintf(sql, sizeof sql,
+                     "SELECT %s FROM %s WHERE conversation IN (SELECT id FROM conversations "
+                     "WHERE inbox = ?)",
+                     cols, x->t->name);
+        else
+            snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s = ?", cols, x->t->name, field);
         int rc = prepare(s, &x->find[c], sql);
         if (rc)
             return rc;
@@ -421,7 +464,7 @@ static int m_find(void *ud, int kind, const char *field, const char *value, size
     int rc = acquire(s, &x->find[c], sqlite3_sql(x->find[c].st), &st);
     if (rc)
         return rc;
-    sqlite3_bind_text(st.st, 1, value, (int)len, SQLITE_STATIC);
+    bind_maybe_id(st.st, 1, value, len, x->t->cols[c].type == 'D');
     rc = deliver(s, x->t, st.st, fn, cb, 0);
     release(&x->find[c], &st);
     return rc;
@@ -579,7 +622,8 @@ int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store 
         set_err(errbuf, errbuf_size, "out of memory opening '%s'", path);
         return CIB_ENOMEM;
     }
-    int flags = SQLITE_OPEN_READWRITE | (o.must_exist ? 0 : SQLITE_OPEN_CREATE);
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o.must_exist ? 0 : SQLITE_OPEN_CREATE);
     if (sqlite3_open_v2(path, &s->db, flags, o.vfs) != SQLITE_OK) {
         set_err(errbuf, errbuf_size, "cannot open '%s': %s", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
