@@ -19,18 +19,6 @@ static void setup(tenv *e)
     set_status(e, "alice", CIB_AVAILABLE);
 }
 
-static cib_inbound msg(const char *channel, const char *msg_id, const char *from,
-                       const char *thread)
-{
-    cib_inbound m = CIB_INBOUND_INIT;
-    m.channel = channel;
-    m.msg_id = msg_id;
-    m.from = from;
-    m.thread = thread;
-    m.text = "Hello";
-    return m;
-}
-
 struct log {
     char text[2048];
     cib_ctx *ctx;
@@ -64,12 +52,12 @@ static void test_batch_in_order_R_CONV_2_R_CONV_3(void **state)
     setup(e);
     l.text[0] = '\0';
     cib_inbound m[6] = {
-        msg("mail", "b1", "carol@example.test", "t1"),
-        msg("mail", "b2", "carol@example.test", "t1"), /* joins b1's */
-        msg("nope", "b3", "carol@example.test", NULL), /* unknown channel */
-        msg("mail", "b1", "carol@example.test", "t1"), /* a duplicate of b1 */
-        msg("off", "b4", "dave@example.test", NULL),   /* disabled */
-        msg("chat", "b5", "visitor-9", "s9"),
+        inbound_msg("mail", "b1", "carol@example.test", "t1"),
+        inbound_msg("mail", "b2", "carol@example.test", "t1"), /* joins b1's */
+        inbound_msg("nope", "b3", "carol@example.test", NULL), /* unknown channel */
+        inbound_msg("mail", "b1", "carol@example.test", "t1"), /* a duplicate of b1 */
+        inbound_msg("off", "b4", "dave@example.test", NULL),   /* disabled */
+        inbound_msg("chat", "b5", "visitor-9", "s9"),
     };
     m[2].text = NULL;
     cib_ingest_result r[6];
@@ -119,15 +107,14 @@ static void test_batch_bad_arguments_R_HOST_4(void **state)
     tenv *e = tenv_new();
     setup(e);
     char *before = tenv_snapshot(e);
-    cib_inbound m[2] = {msg("mail", "x1", "a@example.test", NULL),
-                        msg("mail", "x2", "b@example.test", NULL)};
+    cib_inbound m[2] = {inbound_msg("mail", "x1", "a@example.test", NULL),
+                        inbound_msg("mail", "x2", "b@example.test", NULL)};
     cib_ingest_result r[2] = {CIB_INGEST_RESULT_INIT, CIB_INGEST_RESULT_INIT};
     int st[2];
     expect_status(e, cib_ingest_batch(e->ctx, NULL, 2, r, st), CIB_EINVAL, "NULL");
     expect_status(e, cib_ingest_batch(e->ctx, m, 2, NULL, st), CIB_EINVAL, "NULL");
     expect_status(e, cib_ingest_batch(e->ctx, m, 2, r, NULL), CIB_EINVAL, "NULL");
-    expect_status(e, cib_ingest_batch(e->ctx, m, CIB_BATCH_MAX + 1, r, st), CIB_EINVAL,
-                  "at most");
+    expect_status(e, cib_ingest_batch(e->ctx, m, CIB_BATCH_MAX + 1, r, st), CIB_EINVAL, "at most");
     m[1].size = 8;
     expect_status(e, cib_ingest_batch(e->ctx, m, 2, r, st), CIB_EINVAL, "another size");
     m[1].size = sizeof m[1];
@@ -144,9 +131,11 @@ static int op_batch(cib_ctx *ctx, void *arg)
 {
     (void)arg;
     cib_inbound m[5] = {
-        msg("mail", "s1", "one@example.test", "t1"),  msg("mail", "s2", "one@example.test", "t1"),
-        msg("mail", "s3", "two@example.test", NULL),  msg("chat", "s4", "visitor-1", "v1"),
-        msg("nope", "s5", "two@example.test", NULL),
+        inbound_msg("mail", "s1", "one@example.test", "t1"),
+        inbound_msg("mail", "s2", "one@example.test", "t1"),
+        inbound_msg("mail", "s3", "two@example.test", NULL),
+        inbound_msg("chat", "s4", "visitor-1", "v1"),
+        inbound_msg("nope", "s5", "two@example.test", NULL),
     };
     cib_ingest_result r[5];
     int st[5];

@@ -6,18 +6,6 @@
 
 #include "support/testenv.h"
 
-static cib_inbound msg(const char *channel, const char *msg_id, const char *from,
-                       const char *thread)
-{
-    cib_inbound m = CIB_INBOUND_INIT;
-    m.channel = channel;
-    m.msg_id = msg_id;
-    m.from = from;
-    m.thread = thread;
-    m.text = "Hello";
-    return m;
-}
-
 static cib_ingest_result ingest_ok(tenv *e, const cib_inbound *m)
 {
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
@@ -28,7 +16,7 @@ static cib_ingest_result ingest_ok(tenv *e, const cib_inbound *m)
 static cib_ingest_result in(tenv *e, const char *channel, const char *msg_id, const char *from,
                             const char *thread)
 {
-    cib_inbound m = msg(channel, msg_id, from, thread);
+    cib_inbound m = inbound_msg(channel, msg_id, from, thread);
     return ingest_ok(e, &m);
 }
 
@@ -221,7 +209,7 @@ static void test_duplicate_after_failed_attempt_R_CONV_3(void **state)
     tenv *e = tenv_new();
     setup(e);
     char *before = tenv_snapshot(e);
-    cib_inbound m = msg("mail", "m1", "carol@example.test", "t");
+    cib_inbound m = inbound_msg("mail", "m1", "carol@example.test", "t");
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     e->fs.fail_at = e->fs.calls + 3; /* a storage call inside the write */
     expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_ESTORAGE, "storage.");
@@ -291,7 +279,7 @@ static void test_disabled_channel_R_CHAN_3(void **state)
     expect_status(e, cib_channel_set_status(e->ctx, "mail", CIB_NTS, CIB_CHANNEL_DISABLED), CIB_OK,
                   NULL);
     char *before = tenv_snapshot(e);
-    cib_inbound m = msg("mail", "m1", "carol@example.test", "t");
+    cib_inbound m = inbound_msg("mail", "m1", "carol@example.test", "t");
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_EDISABLED, "channel 'mail' is disabled");
     expect_unchanged(e, before); /* no contact, no conversation, no key */
@@ -340,7 +328,7 @@ static void test_forwarded_email_R_CHAN_6(void **state)
     d.log_forward_to_original = 0;
     expect_status(e, cib_channel_add(e->ctx, &d), CIB_OK, NULL);
     const char *cc[] = {"cc1@example.test", "cc2@example.test"};
-    cib_inbound m = msg("mail", "m1", "customer@example.test", NULL);
+    cib_inbound m = inbound_msg("mail", "m1", "customer@example.test", NULL);
     m.forwarded_by = "Boss@Acme-Partner.test";
     m.cc = cc;
     m.n_cc = 2;
@@ -403,7 +391,7 @@ static void test_custom_channels_R_CHAN_9(void **state)
         a.bytes = 1000u * (unsigned)k;
         atts[k] = a;
     }
-    cib_inbound m = msg("app-key", "3", "u-2", NULL);
+    cib_inbound m = inbound_msg("app-key", "3", "u-2", NULL);
     m.attachments = atts;
     m.n_attachments = 6;
     m.text = NULL; /* attachments only */
@@ -538,7 +526,7 @@ static void test_events_R_HOST_3(void **state)
     assert_string_equal(log.log, want);
     assert_int_equal(log.change_rc, CIB_EINVAL);
     log.log[0] = '\0';
-    cib_inbound m = msg("mail", "m3", "carol@example.test", "t");
+    cib_inbound m = inbound_msg("mail", "m3", "carol@example.test", "t");
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     e->fs.fail_at = e->fs.calls + 2;
     expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_ESTORAGE, NULL);
@@ -553,7 +541,7 @@ enum { F_CHANNEL, F_MSG_ID, F_FROM, F_THREAD, F_FWD, F_ATTACH_NAME };
 
 static int call_field(cib_ctx *ctx, const char *s, size_t n, void *arg)
 {
-    cib_inbound m = msg("mail", "m-bad", "carol@example.test", NULL);
+    cib_inbound m = inbound_msg("mail", "m-bad", "carol@example.test", NULL);
     cib_attachment a = CIB_ATTACHMENT_INIT;
     a.kind = CIB_ATTACH_FILE;
     switch (*(const int *)arg) {
@@ -604,7 +592,7 @@ static void test_bad_inputs(void **state)
     expect_bad_optional_strings(e, "attachment name", call_field, (void *)&att);
     char *before = tenv_snapshot(e);
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
-    cib_inbound m = msg("mail", "m1", "carol@example.test", NULL);
+    cib_inbound m = inbound_msg("mail", "m1", "carol@example.test", NULL);
     expect_status(e, cib_ingest(e->ctx, NULL, &r), CIB_EINVAL, "'msg' is NULL");
     expect_status(e, cib_ingest(e->ctx, &m, NULL), CIB_EINVAL, "'out' is NULL");
     m.channel = "nope";
@@ -676,7 +664,7 @@ struct op_msg {
 static int op_ingest(cib_ctx *ctx, void *arg)
 {
     const struct op_msg *o = arg;
-    cib_inbound m = msg(o->channel, o->msg_id, o->from, o->thread);
+    cib_inbound m = inbound_msg(o->channel, o->msg_id, o->from, o->thread);
     const char *cc[] = {"cc@example.test"};
     m.cc = strcmp(o->channel, "mail") == 0 ? cc : NULL;
     m.n_cc = m.cc ? 1 : 0;

@@ -11,18 +11,6 @@
 #include "support/storetest.h"
 #include "support/tickettest.h"
 
-static cib_inbound msg(const char *channel, const char *msg_id, const char *from,
-                       const char *thread)
-{
-    cib_inbound m = CIB_INBOUND_INIT;
-    m.channel = channel;
-    m.msg_id = msg_id;
-    m.from = from;
-    m.thread = thread;
-    m.text = "Hello";
-    return m;
-}
-
 /* ---- R-TICKET-1: a ticket for each new conversation ---- */
 
 /* R-TICKET-1: each new conversation on a channel with an automatic rule opens
@@ -92,7 +80,7 @@ static void test_new_conversations_open_tickets_R_TICKET_1(void **state)
     /* A disabled channel keeps nothing, so opens no ticket. */
     expect_status(e, cib_channel_set_status(e->ctx, "auto", CIB_NTS, CIB_CHANNEL_DISABLED), CIB_OK,
                   NULL);
-    cib_inbound dm = msg("auto", "a7", "erin@example.test", NULL);
+    cib_inbound dm = inbound_msg("auto", "a7", "erin@example.test", NULL);
     cib_ingest_result dr = CIB_INGEST_RESULT_INIT;
     expect_status(e, cib_ingest(e->ctx, &dm, &dr), CIB_EDISABLED, NULL);
     assert_int_equal(n_tickets(e), 4);
@@ -469,7 +457,7 @@ struct op_msg {
 static int op_ingest(cib_ctx *ctx, void *arg)
 {
     const struct op_msg *o = arg;
-    cib_inbound m = msg(o->channel, o->msg_id, o->from, o->thread);
+    cib_inbound m = inbound_msg(o->channel, o->msg_id, o->from, o->thread);
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     int rc = cib_ingest(ctx, &m, &r);
     if (rc == CIB_OK && r.created)
@@ -505,7 +493,7 @@ static void test_ingest_failures_leave_nothing_R_TICKET_5(void **state)
     size_t tickets = n_tickets(e);
     size_t convs = count_kind(&e->mem, CIB_KIND_CONVERSATION);
     size_t msgs = count_kind(&e->mem, CIB_KIND_MESSAGE);
-    cib_inbound m = msg("auto", "x1", "new@example.test", NULL);
+    cib_inbound m = inbound_msg("auto", "x1", "new@example.test", NULL);
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     int rc;
     for (long n = 0;; n++) {
@@ -725,7 +713,7 @@ static void test_events_R_HOST_3(void **state)
     assert_int_equal(log.v[0].type, CIB_EVENT_MESSAGE_ADDED);
 
     /* Failed attempts report nothing; the one that succeeds reports all. */
-    cib_inbound fm = msg("auto", "a4", "frank@example.test", NULL);
+    cib_inbound fm = inbound_msg("auto", "a4", "frank@example.test", NULL);
     cib_ingest_result fr = CIB_INGEST_RESULT_INIT;
     for (long n = 0;; n++) {
         assert_true(n < 1000);

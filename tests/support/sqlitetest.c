@@ -61,3 +61,16 @@ void sqlitetest_cleanup(void)
     rmdir(dir);
     dir[0] = '\0';
 }
+
+cib_availability_def sqlitetest_office_hours(void)
+{
+    static const unsigned days[] = {CIB_WEEKDAYS}, from[] = {540}, to[] = {1020};
+    cib_availability_def h = CIB_AVAILABILITY_DEF_INIT;
+    h.mode = CIB_CHAT_BUSINESS_HOURS;
+    h.tz = "Europe/Berlin";
+    h.range_days = days;
+    h.range_from = from;
+    h.range_to = to;
+    h.n_ranges = 1;
+    return h;
+}

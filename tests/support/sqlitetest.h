@@ -23,4 +23,7 @@ extern cib_sqlite_options sqlitetest_options;
 /* Remove the directory and everything in it. */
 void sqlitetest_cleanup(void);
 
+/* Business hours for a chat channel: weekdays 09:00 to 17:00, Europe/Berlin. */
+cib_availability_def sqlitetest_office_hours(void);
+
 #endif

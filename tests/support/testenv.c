@@ -512,8 +512,8 @@ void set_routing(tenv *e, const char *channel, int mode, int strategy, int queue
     expect_status(e, try_routing(e, channel, mode, strategy, 1, queue, targets), CIB_OK, NULL);
 }
 
-cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, const char *from,
-                             const char *thread)
+cib_inbound inbound_msg(const char *channel, const char *msg_id, const char *from,
+                        const char *thread)
 {
     cib_inbound m = CIB_INBOUND_INIT;
     m.channel = channel;
@@ -521,6 +521,13 @@ cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, c
     m.from = from;
     m.thread = thread;
     m.text = "Hello";
+    return m;
+}
+
+cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, const char *from,
+                             const char *thread)
+{
+    cib_inbound m = inbound_msg(channel, msg_id, from, thread);
     cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_OK, NULL);
     return r;

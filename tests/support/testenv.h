@@ -133,7 +133,11 @@ int try_routing(tenv *e, const char *channel, int mode, int strategy, int only_a
                 const char *targets);
 void set_routing(tenv *e, const char *channel, int mode, int strategy, int queue,
                  const char *targets);
-/* An inbound message with text "Hello" (thread may be NULL), asserting CIB_OK. */
+/* A message with text "Hello" on the channel, from the sender, in the thread
+ * (NULL: none). */
+cib_inbound inbound_msg(const char *channel, const char *msg_id, const char *from,
+                        const char *thread);
+/* Ingests inbound_msg(...), asserting CIB_OK. */
 cib_ingest_result ingest_msg(tenv *e, const char *channel, const char *msg_id, const char *from,
                              const char *thread);
 /* A conversation as the account sees it. */
