@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conversation.h"
 #include "error.h"
 #include "user.h"
 
@@ -228,9 +229,8 @@ static void contact_destroy(cib_ctx *ctx, cib__contact *c)
 int cib__contact_create_auto(cib_ctx *ctx, uint64_t number, const char *addr, size_t len,
                              int64_t now, cib__contact **out)
 {
-    char id[32];
-    int n = snprintf(id, sizeof id, "cib:c%llu", (unsigned long long)number);
-    cib__str sid = {id, (size_t)n};
+    char id[32] = "cib:c";
+    cib__str sid = {id, 5 + cib__id_key(number, id + 5)};
     cib__email email = {"", 0};
     cib__str learned = {addr, len};
     if (len > 6 && memcmp(addr, "email\n", 6) == 0) {

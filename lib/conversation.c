@@ -17,15 +17,29 @@
 
 size_t cib__id_key(uint64_t id, char *buf)
 {
-    char tmp[20];
-    size_t n = 0;
-    do {
-        tmp[n++] = (char)('0' + id % 10);
-        id /= 10;
-    } while (id);
-    for (size_t i = 0; i < n; i++)
-        buf[i] = tmp[n - 1 - i];
-    buf[n] = '\0';
+    /* Two digits per division, written from the end: ids are formatted for
+     * every row key the hot path writes. */
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
+                                "25262728293031323334353637383940414243444546474849"
+                                "50515253545556575859606162636465666768697071727374"
+                                "75767778798081828384858687888990919293949596979899";
+    size_t n = 1;
+    for (uint64_t v = id; v >= 10; v /= 10)
+        n++;
+    char *p = buf + n;
+    *p = '\0';
+    while (id >= 100) {
+        unsigned d = (unsigned)(id % 100) * 2;
+        id /= 100;
+        *--p = pairs[d + 1];
+        *--p = pairs[d];
+    }
+    if (id >= 10) {
+        *--p = pairs[id * 2 + 1];
+        *--p = pairs[id * 2];
+    } else {
+        *--p = (char)('0' + id);
+    }
     return n;
 }
 

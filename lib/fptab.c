@@ -188,9 +188,13 @@ void cib__fp_hex(cib__fp fp, char *buf)
 {
     static const char digits[] = "0123456789abcdef";
     uint64_t parts[2] = {fp.hi, fp.lo};
-    for (int p = 0; p < 2; p++)
-        for (int i = 0; i < 16; i++)
-            buf[p * 16 + i] = digits[(parts[p] >> (60 - 4 * i)) & 15];
+    for (int p = 0; p < 2; p++) {
+        uint64_t v = parts[p];
+        for (int i = 15; i >= 0; i -= 2, v >>= 8) { /* a byte at a time */
+            buf[p * 16 + i] = digits[v & 15];
+            buf[p * 16 + i - 1] = digits[(v >> 4) & 15];
+        }
+    }
     buf[32] = '\0';
 }
 

@@ -6,53 +6,6 @@
 
 #include "error.h"
 
-void cib__rowb_init(cib__rowb *b, int kind, const char *key, size_t key_len)
-{
-    memset(&b->row, 0, sizeof b->row);
-    b->row.kind = kind;
-    b->row.key = key;
-    b->row.key_len = key_len;
-    b->row.fields = b->f;
-    b->row.n_fields = 0;
-}
-
-static cib_field *rowb_next(cib__rowb *b, const char *name, int type)
-{
-    /* The field sets are fixed by this library; overflowing is a bug. */
-    assert(b->row.n_fields < CIB__ROW_MAX_FIELDS);
-    cib_field *f = &b->f[b->row.n_fields < CIB__ROW_MAX_FIELDS ? b->row.n_fields++ : 0];
-    memset(f, 0, sizeof *f);
-    f->name = name;
-    f->type = type;
-    return f;
-}
-
-void cib__rowb_int(cib__rowb *b, const char *name, int64_t v)
-{
-    rowb_next(b, name, CIB_FIELD_INT)->i = v;
-}
-
-void cib__rowb_textn(cib__rowb *b, const char *name, const char *s, size_t n)
-{
-    cib_field *f = rowb_next(b, name, s ? CIB_FIELD_TEXT : CIB_FIELD_NULL);
-    f->text = s;
-    f->len = s ? n : 0;
-}
-
-void cib__rowb_text(cib__rowb *b, const char *name, const char *s)
-{
-    cib__rowb_textn(b, name, s, s ? strlen(s) : 0);
-}
-
-void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, const size_t *lens,
-                    size_t n)
-{
-    cib_field *f = rowb_next(b, name, CIB_FIELD_LIST);
-    f->items = items;
-    f->item_lens = lens;
-    f->n_items = n;
-}
-
 /* Map a vtable method's non-zero return to a status and a message. */
 int cib__tx_failed(cib_ctx *ctx, const char *method, int rc)
 {

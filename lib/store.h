@@ -2,6 +2,9 @@
 #ifndef CIB_STORE_H
 #define CIB_STORE_H
 
+#include <assert.h>
+#include <string.h>
+
 #include "ctx.h"
 #include "text.h"
 
@@ -14,13 +17,47 @@ typedef struct cib__rowb {
     cib_field f[CIB__ROW_MAX_FIELDS];
 } cib__rowb;
 
-void cib__rowb_init(cib__rowb *b, int kind, const char *key, size_t key_len);
-void cib__rowb_int(cib__rowb *b, const char *name, int64_t v);
+/* Inline: a row is built field by field on every write of the hot path. */
+static inline void cib__rowb_init(cib__rowb *b, int kind, const char *key, size_t key_len)
+{
+    b->row = (cib_row){.kind = kind, .key = key, .key_len = key_len, .fields = b->f};
+}
+
+static inline cib_field *cib__rowb_next(cib__rowb *b, const char *name, int type)
+{
+    /* The field sets are fixed by this library; overflowing is a bug. */
+    assert(b->row.n_fields < CIB__ROW_MAX_FIELDS);
+    cib_field *f = &b->f[b->row.n_fields < CIB__ROW_MAX_FIELDS ? b->row.n_fields++ : 0];
+    *f = (cib_field){.name = name, .type = type};
+    return f;
+}
+
+static inline void cib__rowb_int(cib__rowb *b, const char *name, int64_t v)
+{
+    cib__rowb_next(b, name, CIB_FIELD_INT)->i = v;
+}
+
+static inline void cib__rowb_textn(cib__rowb *b, const char *name, const char *s, size_t n)
+{
+    cib_field *f = cib__rowb_next(b, name, s ? CIB_FIELD_TEXT : CIB_FIELD_NULL);
+    f->text = s;
+    f->len = s ? n : 0;
+}
+
 /* s NULL gives a NULL field. */
-void cib__rowb_text(cib__rowb *b, const char *name, const char *s);
-void cib__rowb_textn(cib__rowb *b, const char *name, const char *s, size_t n);
-void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items, const size_t *lens,
-                    size_t n);
+static inline void cib__rowb_text(cib__rowb *b, const char *name, const char *s)
+{
+    cib__rowb_textn(b, name, s, s ? strlen(s) : 0);
+}
+
+static inline void cib__rowb_list(cib__rowb *b, const char *name, const char *const *items,
+                                  const size_t *lens, size_t n)
+{
+    cib_field *f = cib__rowb_next(b, name, CIB_FIELD_LIST);
+    f->items = items;
+    f->item_lens = lens;
+    f->n_items = n;
+}
 
 /* ---- transactions: every change is begin, put/del..., end ---- */
 

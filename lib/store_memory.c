@@ -10,6 +10,9 @@
  * entries left without a row; rollback restores the previous pointers and
  * removes the entries the transaction created. Neither allocates, so neither
  * can fail.
+ *
+ * Field names are the library's string constants (convinbox/store.h), so a
+ * row keeps the caller's name pointers rather than copies.
  */
 #include <string.h>
 
@@ -61,7 +64,6 @@ static size_t row_size(const cib_row *r)
         const cib_field *f = &r->fields[i];
         if (!f->name)
             return 0;
-        n += strlen(f->name) + 1;
         switch (f->type) {
         case CIB_FIELD_NULL:
         case CIB_FIELD_INT:
@@ -127,9 +129,7 @@ static mrow *row_copy(memstore *ms, const cib_row *r, int *rc)
     for (size_t i = 0; i < r->n_fields; i++) {
         const cib_field *f = &r->fields[i];
         cib_field *g = &m->fields[i];
-        memset(g, 0, sizeof *g);
-        g->type = f->type;
-        g->name = copy_text(&tail, f->name, strlen(f->name));
+        *g = (cib_field){.name = f->name, .type = f->type};
         if (f->type == CIB_FIELD_INT) {
             g->i = f->i;
         } else if (f->type == CIB_FIELD_TEXT) {

@@ -87,7 +87,16 @@ int cib__check_text(cib_ctx *ctx, const char *arg, long index, const char *p, si
         return text_fail(ctx, arg, index, what, (size_t)-1);
     }
     const unsigned char *s = (const unsigned char *)p;
-    for (size_t i = 0; i < n;) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) { /* eight printable ASCII bytes at a time */
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+        /* some byte < 0x20, or > 0x7E (0x7F and up: its high bit after +1) */
+        if (((w - ones * 0x20) & ~w & highs) | (((w + ones) | w) & highs))
+            break;
+    }
+    while (i < n) {
         unsigned long cp;
         if (s[i] >= 0x20 && s[i] < 0x7F) { /* printable ASCII: the common case */
             i++;

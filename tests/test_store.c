@@ -505,10 +505,10 @@ static void test_rows_are_deep_copies(void **state)
     (void)state;
     counted_store *m = memstore_open();
     cib_store *s = &m->s;
+    /* Field names are string constants (convinbox/store.h): the store may
+     * keep them. Everything else must be copied. */
     char key[] = "support";
-    char fname[] = "members";
-    char iname[] = "created_at";
-    char tname[] = "note";
+    const char *fname = "members", *iname = "created_at", *tname = "note";
     char text[] = "hello";
     char item0[] = "alice", item1[] = "bob";
     const char *items[] = {item0, item1};
@@ -524,9 +524,6 @@ static void test_rows_are_deep_copies(void **state)
     assert_int_equal(s->put(s->user_data, &r), CIB_OK);
     /* Scribble over everything the row pointed at. */
     memset(key, 'X', sizeof key - 1);
-    memset(fname, 'Y', sizeof fname - 1);
-    memset(iname, 'Y', sizeof iname - 1);
-    memset(tname, 'Y', sizeof tname - 1);
     memset(text, 'Z', sizeof text - 1);
     memset(item0, 'Q', sizeof item0 - 1);
     memset(item1, 'Q', sizeof item1 - 1);

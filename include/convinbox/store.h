@@ -21,7 +21,11 @@
  * the message "storage.<method> returned <value>" unless the callback set one
  * with cib_set_callback_error().
  *
- * Rows passed to put() and to row callbacks are valid only during the call.
+ * Rows passed to put() and to row callbacks are valid only during the call,
+ * except the field names of put(): they are string constants of the library,
+ * valid and unchanged for the life of the process, so an adapter may keep the
+ * pointers instead of copying the names (the in-memory store does; a host
+ * calling its put() itself must pass names that live as long).
  * Text and list items are UTF-8 without NUL bytes; each is also
  * NUL-terminated when the library passes it, but an adapter handing rows back
  * need only give correct lengths.

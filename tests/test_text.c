@@ -1,0 +1,123 @@
+/* test_text.c - white-box tests of the text checks and id keys that every
+ * call's arguments and every row key go through (lib/text.c,
+ * lib/conversation.c): the eight-bytes-at-a-time ASCII scan of
+ * cib__check_text() against a byte-by-byte model at every offset around the
+ * word boundaries, and cib__id_key() against snprintf at every digit count.
+ * Bad input is refused with a message naming the offset (R-HOST-1). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conversation.h"
+#include "support/testenv.h"
+#include "text.h"
+
+/* The byte-by-byte model: is s[0..n) acceptable single-line text? (Only
+ * the bytes used below: printable ASCII, controls, DEL, a two-byte é, a
+ * lone continuation byte.) */
+static int model_ok(const unsigned char *s, size_t n, size_t *bad)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] >= 0x20 && s[i] < 0x7F)
+            continue;
+        if (s[i] == 0xC3 && i + 1 < n && s[i + 1] == 0xA9) {
+            i++;
+            continue;
+        }
+        *bad = i;
+        return 0;
+    }
+    return 1;
+}
+
+static void test_check_text_every_offset(void **state)
+{
+    (void)state;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(NULL, &ctx), CIB_OK);
+    static const unsigned char odd[] = {0x00, 0x01, 0x09, 0x0A, 0x1F, 0x7F, 0x80, 0xFF, 0xC3};
+    unsigned char buf[40];
+    for (size_t n = 1; n <= 33; n++) {
+        for (size_t at = 0; at < n; at++) {
+            for (size_t k = 0; k < sizeof odd; k++) {
+                memset(buf, 'a' + (int)(at % 26), sizeof buf);
+                buf[at] = odd[k];
+                if (odd[k] == 0xC3 && at + 1 < n)
+                    buf[at + 1] = 0xA9; /* a whole é: accepted */
+                size_t bad = SIZE_MAX;
+                int want = model_ok(buf, n, &bad);
+                cib__str out = {NULL, 0};
+                int rc = cib__check_text(ctx, "text", -1, (const char *)buf, n, 100, 0, &out);
+                if (want) {
+                    assert_int_equal(rc, CIB_OK);
+                    assert_ptr_equal(out.p, (const char *)buf);
+                    assert_int_equal(out.n, n);
+                } else {
+                    assert_int_equal(rc, CIB_EINVAL);
+                    assert_null(out.p);
+                    char offset[32];
+                    snprintf(offset, sizeof offset, "offset %zu", bad);
+                    assert_non_null(strstr(cib_errmsg(ctx), offset));
+                }
+            }
+        }
+    }
+    /* Every printable byte, in every lane of a word. */
+    for (int c = 0x20; c < 0x7F; c++) {
+        memset(buf, c, sizeof buf);
+        cib__str out = {NULL, 0};
+        assert_int_equal(cib__check_text(ctx, "text", -1, (const char *)buf, 37, 100, 0, &out),
+                         CIB_OK);
+    }
+    /* Tabs and newlines only in multi-line text. */
+    const char *body = "line one\nline two\ttabbed\r\n";
+    cib__str out = {NULL, 0};
+    assert_int_equal(cib__check_text(ctx, "text", -1, body, strlen(body), 100, 0, &out),
+                     CIB_EINVAL);
+    assert_int_equal(
+        cib__check_text(ctx, "text", -1, body, strlen(body), 100, CIB__TEXT_MULTILINE, &out),
+        CIB_OK);
+    cib_ctx_free(ctx);
+}
+
+static void test_id_key_every_length(void **state)
+{
+    (void)state;
+    char want[32], got[32];
+    uint64_t p = 1;
+    for (int digits = 1; digits <= 20; digits++) {
+        uint64_t vals[] = {p, p + 1, p * 2 - 1 > p ? p * 2 - 1 : p, p - 1 + (p == 1),
+                           digits < 20 ? p * 10 - 1 : UINT64_MAX};
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            memset(got, 'x', sizeof got);
+            size_t n = cib__id_key(vals[i], got);
+            snprintf(want, sizeof want, "%" PRIu64, vals[i]);
+            assert_string_equal(got, want);
+            assert_int_equal(n, strlen(want));
+            assert_int_equal(got[n + 1], 'x'); /* nothing written past the NUL */
+        }
+        if (digits < 20)
+            p *= 10;
+    }
+    memset(got, 'x', sizeof got);
+    assert_int_equal(cib__id_key(0, got), 1);
+    assert_string_equal(got, "0");
+    uint64_t s = 99;
+    for (int i = 0; i < 10000; i++) {
+        s = s * 6364136223846793005u + 1442695040888963407u;
+        uint64_t v = s >> (i % 64);
+        cib__id_key(v, got);
+        snprintf(want, sizeof want, "%" PRIu64, v);
+        assert_string_equal(got, want);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_text_every_offset),
+        cmocka_unit_test(test_id_key_every_length),
+    };
+    return TENV_RUN(tests);
+}
