@@ -13,6 +13,12 @@
  *
  * Field names are the library's string constants (convinbox/store.h), so a
  * row keeps the caller's name pointers rather than copies.
+ *
+ * Each kind's entries are found through an open-addressing table of (hash,
+ * entry) slots, linear probing, at most half full, deletion by backward
+ * shift (no tombstones): a lookup reads one or two adjacent slots and the
+ * entry it finds, where chained buckets cost a cache miss per link. The
+ * entries also form a list in insertion order, which scan() follows.
  */
 #include <string.h>
 
@@ -25,7 +31,8 @@ typedef struct mrow {
 } mrow;
 
 typedef struct mentry {
-    UT_hash_handle hh;
+    struct mentry *prev, *next; /* insertion order */
+    uint64_t h;
     mrow *cur;           /* NULL: deleted in the open transaction */
     struct mentry *dead; /* commit: list of entries to free */
     int is_dead;
@@ -33,6 +40,18 @@ typedef struct mentry {
     size_t key_len;
     char key[];
 } mentry;
+
+typedef struct mslot {
+    uint64_t h;
+    mentry *e; /* NULL: empty */
+} mslot;
+
+typedef struct mtable {
+    mslot *s;
+    size_t mask; /* capacity - 1; 0 with no slots yet */
+    size_t n;
+    mentry *first, *last;
+} mtable;
 
 typedef struct jrec {
     mentry *e;
@@ -43,7 +62,7 @@ typedef struct jrec {
 typedef struct memstore {
     cib__mem mem;
     uint64_t seed;
-    mentry *rows[CIB_KIND_END];
+    mtable rows[CIB_KIND_END];
     int in_tx;
     jrec *j;
     size_t jn, jcap;
@@ -149,11 +168,109 @@ static mrow *row_copy(memstore *ms, const cib_row *r, int *rc)
     return m;
 }
 
+static uint64_t key_hash(const memstore *ms, int kind, const char *key, size_t len)
+{
+    return XXH3_64bits_withSeed(key, len, ms->seed + (uint64_t)kind);
+}
+
+static mentry *table_find(const mtable *t, uint64_t h, const char *key, size_t len)
+{
+    if (!t->s)
+        return NULL;
+    for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+        mentry *e = t->s[i].e;
+        if (!e)
+            return NULL;
+        if (t->s[i].h == h && e->key_len == len && memcmp(e->key, key, len) == 0)
+            return e;
+    }
+}
+
+static void slot_put(mtable *t, mentry *e)
+{
+    size_t i = e->h & t->mask;
+    while (t->s[i].e)
+        i = (i + 1) & t->mask;
+    t->s[i] = (mslot){e->h, e};
+}
+
+/* Room for one more entry (the table stays at most half full). */
+static int table_reserve(memstore *ms, mtable *t)
+{
+    size_t cap = t->s ? t->mask + 1 : 0;
+    if ((t->n + 1) * 2 <= cap)
+        return CIB_OK;
+    size_t ncap = cap ? cap * 2 : 16;
+    mslot *s = cib__calloc(&ms->mem, ncap, sizeof *s);
+    if (!s)
+        return CIB_ENOMEM;
+    mslot *old = t->s;
+    t->s = s;
+    t->mask = ncap - 1;
+    for (size_t i = 0; i < cap; i++)
+        if (old[i].e)
+            slot_put(t, old[i].e);
+    cib__free(&ms->mem, old);
+    return CIB_OK;
+}
+
+/* Adds e (room reserved). */
+static void table_add(mtable *t, mentry *e)
+{
+    slot_put(t, e);
+    t->n++;
+    e->prev = t->last;
+    e->next = NULL;
+    if (t->last)
+        t->last->next = e;
+    else
+        t->first = e;
+    t->last = e;
+}
+
+/* An empty table gives its slots back, so that a failed or rolled-back
+ * first put leaves no allocation behind. */
+static void table_trim(memstore *ms, mtable *t)
+{
+    if (t->n == 0 && t->s) {
+        cib__free(&ms->mem, t->s);
+        t->s = NULL;
+        t->mask = 0;
+    }
+}
+
+/* Removes e; never allocates. */
+static void table_del(memstore *ms, mtable *t, mentry *e)
+{
+    size_t i = e->h & t->mask;
+    while (t->s[i].e != e)
+        i = (i + 1) & t->mask;
+    /* Backward shift: move up every later entry of the run that may sit in
+     * the hole (its home slot is not cyclically within (i, j]). */
+    for (size_t j = (i + 1) & t->mask; t->s[j].e; j = (j + 1) & t->mask) {
+        size_t home = t->s[j].h & t->mask;
+        int between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            t->s[i] = t->s[j];
+            i = j;
+        }
+    }
+    t->s[i] = (mslot){0, NULL};
+    t->n--;
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        t->first = e->next;
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        t->last = e->prev;
+    table_trim(ms, t);
+}
+
 static mentry *entry_find(memstore *ms, int kind, const char *key, size_t len)
 {
-    mentry *e = NULL;
-    CIB_HASH_FIND(ms->seed, hh, ms->rows[kind], key, len, e);
-    return e;
+    return table_find(&ms->rows[kind], key_hash(ms, kind, key, len), key, len);
 }
 
 static int journal_reserve(memstore *ms)
@@ -196,7 +313,7 @@ static int ms_commit(void *ud)
     }
     while (dead) {
         mentry *next = dead->dead;
-        CIB_HASH_DEL(&ms->mem, hh, ms->rows[dead->kind], dead);
+        table_del(ms, &ms->rows[dead->kind], dead);
         cib__free(&ms->mem, dead);
         dead = next;
     }
@@ -215,7 +332,7 @@ static void ms_rollback(void *ud)
         cib__free(&ms->mem, r->e->cur);
         r->e->cur = r->old;
         if (r->created) {
-            CIB_HASH_DEL(&ms->mem, hh, ms->rows[r->e->kind], r->e);
+            table_del(ms, &ms->rows[r->e->kind], r->e);
             cib__free(&ms->mem, r->e);
         }
     }
@@ -226,15 +343,21 @@ static void ms_rollback(void *ud)
 static int ms_put(void *ud, const cib_row *row)
 {
     memstore *ms = ud;
-    if (!ms->in_tx || !row || !kind_ok(row->kind))
+    if (!ms->in_tx || !row || !kind_ok(row->kind) || !row->key)
         return CIB_EINVAL;
     int rc = journal_reserve(ms);
     if (rc)
         return rc;
-    mrow *m = row_copy(ms, row, &rc);
-    if (!m)
+    mtable *t = &ms->rows[row->kind];
+    uint64_t h = key_hash(ms, row->kind, row->key, row->key_len);
+    mentry *e = table_find(t, h, row->key, row->key_len);
+    if (!e && (rc = table_reserve(ms, t)) != CIB_OK)
         return rc;
-    mentry *e = entry_find(ms, row->kind, row->key, row->key_len);
+    mrow *m = row_copy(ms, row, &rc);
+    if (!m) {
+        table_trim(ms, t);
+        return rc;
+    }
     if (e) {
         ms->j[ms->jn++] = (jrec){e, e->cur, 0};
         e->cur = m;
@@ -243,20 +366,16 @@ static int ms_put(void *ud, const cib_row *row)
     e = cib__malloc(&ms->mem, sizeof *e + row->key_len + 1);
     if (!e) {
         cib__free(&ms->mem, m);
+        table_trim(ms, t);
         return CIB_ENOMEM;
     }
     memset(e, 0, sizeof *e);
+    e->h = h;
     e->kind = row->kind;
     e->key_len = row->key_len;
     memcpy(e->key, row->key, row->key_len);
     e->key[row->key_len] = '\0';
-    int ok;
-    CIB_HASH_ADD(&ms->mem, ms->seed, hh, ms->rows[row->kind], e->key, e->key_len, e, ok);
-    if (!ok) {
-        cib__free(&ms->mem, e);
-        cib__free(&ms->mem, m);
-        return CIB_ENOMEM;
-    }
+    table_add(t, e);
     e->cur = m;
     ms->j[ms->jn++] = (jrec){e, NULL, 1};
     return CIB_OK;
@@ -294,8 +413,7 @@ static int ms_scan(void *ud, int kind, cib_row_fn fn, void *cb_data)
     memstore *ms = ud;
     if (!kind_ok(kind) || !fn)
         return CIB_EINVAL;
-    mentry *e, *tmp;
-    HASH_ITER (hh, ms->rows[kind], e, tmp) {
+    for (mentry *e = ms->rows[kind].first; e; e = e->next) {
         if (!e->cur)
             continue;
         int rc = fn(cb_data, &e->cur->row);
@@ -312,12 +430,12 @@ static void ms_close(void *ud)
         return;
     ms_rollback(ms);
     for (int k = 1; k < CIB_KIND_END; k++) {
-        mentry *e, *tmp;
-        HASH_ITER (hh, ms->rows[k], e, tmp) {
-            CIB_HASH_DEL(&ms->mem, hh, ms->rows[k], e);
+        for (mentry *e = ms->rows[k].first, *next; e; e = next) {
+            next = e->next;
             cib__free(&ms->mem, e->cur);
             cib__free(&ms->mem, e);
         }
+        cib__free(&ms->mem, ms->rows[k].s);
     }
     cib__free(&ms->mem, ms->j);
     cib__mem mem = ms->mem;

@@ -571,6 +571,66 @@ static int check_list_row(void *data, const cib_row *row)
     return 0;
 }
 
+static int count_row(void *data, const cib_row *row)
+{
+    (void)row;
+    ++*(int *)data;
+    return 0;
+}
+
+/* Thousands of keys put and deleted at random, committed or rolled back,
+ * against a model: the in-memory store's open-addressing index (growth,
+ * probing runs that wrap, deletion by backward shift) finds exactly the rows
+ * that exist, and scan() visits each once (R-HOST-1). */
+static void test_many_keys_against_a_model(void **state)
+{
+    (void)state;
+    counted_store *m = memstore_open();
+    cib_store *s = &m->s;
+    enum { N = 3000 };
+    static char present[N], saved[N];
+    memset(present, 0, sizeof present);
+    uint64_t x = 12345;
+    for (int round = 0; round < 8; round++) {
+        memcpy(saved, present, sizeof saved);
+        assert_int_equal(s->begin(s->user_data), CIB_OK);
+        for (int i = 0; i < 2 * N; i++) {
+            x = x * 6364136223846793005u + 1442695040888963407u;
+            int k = (int)((x >> 33) % N);
+            char key[16];
+            snprintf(key, sizeof key, "k%d", k);
+            if (((x >> 20) & 3) != 0) { /* three puts for each delete */
+                assert_int_equal(put_user(s, key, "V"), CIB_OK);
+                present[k] = 1;
+            } else {
+                assert_int_equal(s->del(s->user_data, CIB_KIND_USER, key, strlen(key)), CIB_OK);
+                present[k] = 0;
+            }
+        }
+        if (round % 3 == 2) {
+            s->rollback(s->user_data);
+            memcpy(present, saved, sizeof present);
+        } else {
+            assert_int_equal(s->commit(s->user_data), CIB_OK);
+        }
+        int want = 0;
+        for (int k = 0; k < N; k++) {
+            char key[16];
+            snprintf(key, sizeof key, "k%d", k);
+            char *line = get_line(s, CIB_KIND_USER, key);
+            if ((line != NULL) != present[k])
+                fail_msg("round %d: key %s is %s, want %s", round, key, line ? "there" : "missing",
+                         present[k] ? "there" : "missing");
+            free(line);
+            want += present[k];
+        }
+        int seen = 0;
+        assert_int_equal(s->scan(s->user_data, CIB_KIND_USER, count_row, &seen), CIB_OK);
+        assert_int_equal(seen, want);
+    }
+    counted_store_close(m);
+}
+
 /* LIST fields with item_lens NULL hold NUL-terminated items; empty lists. */
 static void test_list_items_nul_terminated(void **state)
 {
@@ -822,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_scan_kind_and_stop),
         cmocka_unit_test(test_rows_are_deep_copies),
         cmocka_unit_test(test_list_items_nul_terminated),
+        cmocka_unit_test(test_many_keys_against_a_model),
         cmocka_unit_test(test_fields_handed_back_exactly),
         cmocka_unit_test(test_writes_need_a_transaction),
         cmocka_unit_test(test_malformed_rows_refused),
