@@ -10,15 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_CALLGRIND_H
-#include <valgrind/callgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
+#include "cgrequests.h"
 
 static struct {
     const char *program;

@@ -251,6 +251,20 @@ static int wanted(int argc, char **argv, const char *name, int by_default)
 int main(int argc, char **argv)
 {
     argc = bh_init("hotpath", argc, argv, 9);
+    static const char *const known[] = {"new",   "create",   "followup", "churn",
+                                        "views", "random1m", "random10m"};
+    for (int i = 1; i < argc; i++) {
+        size_t k = 0;
+        while (k < sizeof known / sizeof known[0] && strcmp(argv[i], known[k]) != 0)
+            k++;
+        if (k == sizeof known / sizeof known[0]) {
+            fprintf(stderr,
+                    "hotpath: unknown workload '%s'\nusage: hotpath [--quick] [--reps N] "
+                    "[--jsonl FILE] [new|create|followup|churn|views|random1m|random10m]...\n",
+                    argv[i]);
+            return 2;
+        }
+    }
     int q = bh_quick();
     long ops = q ? 500 : 20000;
     bh_table("Hot path (in-memory store)");

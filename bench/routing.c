@@ -40,16 +40,7 @@
 #include "tree.h"
 #include "user.h"
 
-#ifdef HAVE_CALLGRIND_H
-#include <valgrind/callgrind.h>
-#else
-#define RUNNING_ON_VALGRIND 0
-#define CALLGRIND_START_INSTRUMENTATION
-#define CALLGRIND_STOP_INSTRUMENTATION
-#define CALLGRIND_TOGGLE_COLLECT
-#define CALLGRIND_ZERO_STATS
-#define CALLGRIND_DUMP_STATS_AT(s) ((void)(s))
-#endif
+#include "cgrequests.h"
 
 #define MAX_REPS 101
 
