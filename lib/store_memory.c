@@ -4,15 +4,18 @@
  * It implements the public storage vtable (convinbox/store.h) and nothing
  * more: the library talks to it exactly as it talks to a host's database.
  *
- * Each (kind, key) has one entry whose `cur` points at an immutable copy of
- * the row. A transaction journals (entry, previous row) pairs: put swaps in a
- * new copy, del sets cur to NULL. Commit frees the replaced copies and the
- * entries left without a row; rollback restores the previous pointers and
- * removes the entries the transaction created. Neither allocates, so neither
- * can fail.
+ * Each (kind, key) has one entry whose `cur` points at an immutable packed
+ * copy of the row (rowpack.h). A new entry is one block: the entry, its key
+ * and the row that created it. A transaction journals (entry, previous row)
+ * pairs: put swaps in a new copy, del sets cur to NULL. Commit frees the
+ * replaced copies and the entries left without a row, and moves a current
+ * row that fits back into its entry's block; rollback restores the previous
+ * pointers and removes the entries the transaction created. Neither
+ * allocates, so neither can fail.
  *
  * Field names are the library's string constants (convinbox/store.h), so a
- * row keeps the caller's name pointers rather than copies.
+ * packed row holds a byte per name, an index into the store's table of name
+ * pointers.
  *
  * Each kind's entries are found through an open-addressing table of (hash,
  * entry) slots, linear probing, at most half full, deletion by backward
@@ -20,25 +23,23 @@
  * entry it finds, where chained buckets cost a cache miss per link. The
  * entries also form a list in insertion order, which scan() follows.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "convinbox/store.h"
 #include "hash.h"
-
-typedef struct mrow {
-    cib_row row;
-    cib_field fields[]; /* then item pointers, lengths and text bytes */
-} mrow;
+#include "rowpack.h"
 
 typedef struct mentry {
     struct mentry *prev, *next; /* insertion order */
     uint64_t h;
-    mrow *cur;           /* NULL: deleted in the open transaction */
+    cib__prow *cur;      /* NULL: deleted in the open transaction */
     struct mentry *dead; /* commit: list of entries to free */
-    int is_dead;
-    int kind;
-    size_t key_len;
-    char key[];
+    uint32_t key_len;
+    uint32_t cap; /* bytes for a row inside this block, after the key */
+    uint8_t kind;
+    uint8_t is_dead;
+    char key[]; /* NUL-terminated, then the row that created the entry */
 } mentry;
 
 typedef struct mslot {
@@ -55,7 +56,7 @@ typedef struct mtable {
 
 typedef struct jrec {
     mentry *e;
-    mrow *old;
+    cib__prow *old;
     int created;
 } jrec;
 
@@ -63,6 +64,8 @@ typedef struct memstore {
     cib__mem mem;
     uint64_t seed;
     mtable rows[CIB_KIND_END];
+    cib__names names;
+    cib__pbuf pack; /* the row being put, packed */
     int in_tx;
     jrec *j;
     size_t jn, jcap;
@@ -73,99 +76,23 @@ static int kind_ok(int kind)
     return kind > 0 && kind < CIB_KIND_END;
 }
 
-/* Bytes needed to copy a row into one block, or 0 if the row is malformed. */
-static size_t row_size(const cib_row *r)
+static size_t round8(size_t n)
 {
-    if (!r->key || (r->n_fields && !r->fields))
-        return 0;
-    size_t n = sizeof(mrow) + r->n_fields * sizeof(cib_field) + r->key_len + 1;
-    for (size_t i = 0; i < r->n_fields; i++) {
-        const cib_field *f = &r->fields[i];
-        if (!f->name)
-            return 0;
-        switch (f->type) {
-        case CIB_FIELD_NULL:
-        case CIB_FIELD_INT:
-            break;
-        case CIB_FIELD_TEXT:
-            if (!f->text)
-                return 0;
-            n += f->len + 1;
-            break;
-        case CIB_FIELD_LIST:
-            if (f->n_items && !f->items)
-                return 0;
-            n += f->n_items * (sizeof(char *) + sizeof(size_t));
-            for (size_t k = 0; k < f->n_items; k++) {
-                if (!f->items[k])
-                    return 0;
-                n += (f->item_lens ? f->item_lens[k] : strlen(f->items[k])) + 1;
-            }
-            break;
-        default:
-            return 0;
-        }
-    }
-    return n;
+    return (n + 7) & ~(size_t)7;
 }
 
-static char *copy_text(char **tail, const char *s, size_t n)
+/* The row space inside an entry's own block. */
+static cib__prow *inline_row(const mentry *e)
 {
-    char *p = *tail;
-    memcpy(p, s, n);
-    p[n] = '\0';
-    *tail += n + 1;
-    return p;
+    return (cib__prow *)(void *)((char *)(uintptr_t)e +
+                                 round8(offsetof(mentry, key) + (size_t)e->key_len + 1));
 }
 
-static mrow *row_copy(memstore *ms, const cib_row *r, int *rc)
+/* Free a row version unless it lives inside its entry's block. */
+static void row_free(memstore *ms, const mentry *e, cib__prow *p)
 {
-    size_t size = row_size(r);
-    if (!size) {
-        *rc = CIB_EINVAL;
-        return NULL;
-    }
-    mrow *m = cib__malloc(&ms->mem, size);
-    if (!m) {
-        *rc = CIB_ENOMEM;
-        return NULL;
-    }
-    /* Layout: header, fields, pointer arrays, length arrays, bytes. */
-    char *tail = (char *)(m->fields + r->n_fields);
-    size_t n_items = 0;
-    for (size_t i = 0; i < r->n_fields; i++)
-        if (r->fields[i].type == CIB_FIELD_LIST)
-            n_items += r->fields[i].n_items;
-    const char **ptrs = (const char **)tail;
-    size_t *lens = (size_t *)(ptrs + n_items);
-    tail = (char *)(lens + n_items);
-
-    m->row.kind = r->kind;
-    m->row.key_len = r->key_len;
-    m->row.key = copy_text(&tail, r->key, r->key_len);
-    m->row.fields = m->fields;
-    m->row.n_fields = r->n_fields;
-    for (size_t i = 0; i < r->n_fields; i++) {
-        const cib_field *f = &r->fields[i];
-        cib_field *g = &m->fields[i];
-        *g = (cib_field){.name = f->name, .type = f->type};
-        if (f->type == CIB_FIELD_INT) {
-            g->i = f->i;
-        } else if (f->type == CIB_FIELD_TEXT) {
-            g->text = copy_text(&tail, f->text, f->len);
-            g->len = f->len;
-        } else if (f->type == CIB_FIELD_LIST) {
-            g->items = ptrs;
-            g->item_lens = lens;
-            g->n_items = f->n_items;
-            for (size_t k = 0; k < f->n_items; k++) {
-                size_t len = f->item_lens ? f->item_lens[k] : strlen(f->items[k]);
-                *ptrs++ = copy_text(&tail, f->items[k], len);
-                *lens++ = len;
-            }
-        }
-    }
-    return m;
+    if (p != inline_row(e))
+        cib__free(&ms->mem, p);
 }
 
 static uint64_t key_hash(const memstore *ms, int kind, const char *key, size_t len)
@@ -296,6 +223,20 @@ static int ms_begin(void *ud)
     return CIB_OK;
 }
 
+/* After commit, the current row moves back into its entry's block when it
+ * fits there and is not there already; the block's first row is by then no
+ * longer needed (it was replaced in this or an earlier transaction, and
+ * commit is the end of that transaction's journal). */
+static void row_home(memstore *ms, mentry *e)
+{
+    cib__prow *in = inline_row(e);
+    if (e->cur && e->cur != in && e->cur->size <= e->cap) {
+        memcpy(in, e->cur, e->cur->size);
+        cib__free(&ms->mem, e->cur);
+        e->cur = in;
+    }
+}
+
 static int ms_commit(void *ud)
 {
     memstore *ms = ud;
@@ -304,13 +245,18 @@ static int ms_commit(void *ud)
     mentry *dead = NULL;
     for (size_t i = 0; i < ms->jn; i++) {
         jrec *r = &ms->j[i];
-        cib__free(&ms->mem, r->old);
+        if (r->old)
+            row_free(ms, r->e, r->old);
         if (!r->e->cur && !r->e->is_dead) {
             r->e->is_dead = 1;
             r->e->dead = dead;
             dead = r->e;
         }
     }
+    /* A second pass: an entry journaled twice has its second old row freed
+     * only now, and the inline space may have been that row. */
+    for (size_t i = 0; i < ms->jn; i++)
+        row_home(ms, ms->j[i].e);
     while (dead) {
         mentry *next = dead->dead;
         table_del(ms, &ms->rows[dead->kind], dead);
@@ -329,7 +275,8 @@ static void ms_rollback(void *ud)
         return;
     for (size_t i = ms->jn; i-- > 0;) {
         jrec *r = &ms->j[i];
-        cib__free(&ms->mem, r->e->cur);
+        if (r->e->cur)
+            row_free(ms, r->e, r->e->cur);
         r->e->cur = r->old;
         if (r->created) {
             table_del(ms, &ms->rows[r->e->kind], r->e);
@@ -343,40 +290,46 @@ static void ms_rollback(void *ud)
 static int ms_put(void *ud, const cib_row *row)
 {
     memstore *ms = ud;
-    if (!ms->in_tx || !row || !kind_ok(row->kind) || !row->key)
+    if (!ms->in_tx || !row || !kind_ok(row->kind) || !row->key || row->key_len >= UINT32_MAX)
         return CIB_EINVAL;
-    int rc = journal_reserve(ms);
+    int rc = cib__pack(&ms->names, &ms->pack, row);
     if (rc)
+        return rc;
+    const cib__prow *packed = (const cib__prow *)(void *)ms->pack.p;
+    size_t size = packed->size;
+    if ((rc = journal_reserve(ms)) != CIB_OK)
         return rc;
     mtable *t = &ms->rows[row->kind];
     uint64_t h = key_hash(ms, row->kind, row->key, row->key_len);
     mentry *e = table_find(t, h, row->key, row->key_len);
-    if (!e && (rc = table_reserve(ms, t)) != CIB_OK)
-        return rc;
-    mrow *m = row_copy(ms, row, &rc);
-    if (!m) {
-        table_trim(ms, t);
-        return rc;
-    }
     if (e) {
+        cib__prow *p = cib__malloc(&ms->mem, size);
+        if (!p)
+            return CIB_ENOMEM;
+        memcpy(p, packed, size);
         ms->j[ms->jn++] = (jrec){e, e->cur, 0};
-        e->cur = m;
+        e->cur = p;
         return CIB_OK;
     }
-    e = cib__malloc(&ms->mem, sizeof *e + row->key_len + 1);
+    /* A new entry: the key and the row in one block. */
+    if ((rc = table_reserve(ms, t)) != CIB_OK)
+        return rc;
+    size_t cap = round8(size);
+    e = cib__malloc(&ms->mem, round8(offsetof(mentry, key) + row->key_len + 1) + cap);
     if (!e) {
-        cib__free(&ms->mem, m);
         table_trim(ms, t);
         return CIB_ENOMEM;
     }
     memset(e, 0, sizeof *e);
     e->h = h;
-    e->kind = row->kind;
-    e->key_len = row->key_len;
+    e->kind = (uint8_t)row->kind;
+    e->key_len = (uint32_t)row->key_len;
+    e->cap = (uint32_t)cap;
     memcpy(e->key, row->key, row->key_len);
     e->key[row->key_len] = '\0';
+    e->cur = inline_row(e);
+    memcpy(e->cur, packed, size);
     table_add(t, e);
-    e->cur = m;
     ms->j[ms->jn++] = (jrec){e, NULL, 1};
     return CIB_OK;
 }
@@ -397,6 +350,40 @@ static int ms_del(void *ud, int kind, const char *key, size_t key_len)
     return CIB_OK;
 }
 
+/* Call fn with e's current row, unpacked into the stack (or, for a row with
+ * many fields or list items, a block freed before returning). */
+enum { STACK_FIELDS = 48, STACK_ITEMS = 64 };
+
+static int emit(memstore *ms, const mentry *e, cib_row_fn fn, void *cb_data)
+{
+    const cib__prow *p = e->cur;
+    cib_field fields_s[STACK_FIELDS];
+    const char *items_s[STACK_ITEMS];
+    size_t lens_s[STACK_ITEMS];
+    cib_field *fields = fields_s;
+    const char **items = items_s;
+    size_t *lens = lens_s;
+    void *heap = NULL;
+    if (p->n_fields > STACK_FIELDS || p->n_items > STACK_ITEMS) {
+        size_t nf = p->n_fields, ni = p->n_items;
+        heap = cib__malloc(&ms->mem, nf * sizeof *fields + ni * (sizeof *items + sizeof *lens));
+        if (!heap)
+            return CIB_ENOMEM;
+        fields = heap;
+        items = (const char **)(void *)(fields + nf);
+        lens = (size_t *)(void *)(items + ni);
+    }
+    cib__unpack(&ms->names, p, fields, items, lens);
+    cib_row row = {.kind = e->kind,
+                   .key = e->key,
+                   .key_len = e->key_len,
+                   .fields = fields,
+                   .n_fields = p->n_fields};
+    int rc = fn(cb_data, &row);
+    cib__free(&ms->mem, heap);
+    return rc;
+}
+
 static int ms_get(void *ud, int kind, const char *key, size_t key_len, cib_row_fn fn, void *cb_data)
 {
     memstore *ms = ud;
@@ -405,7 +392,7 @@ static int ms_get(void *ud, int kind, const char *key, size_t key_len, cib_row_f
     mentry *e = entry_find(ms, kind, key, key_len);
     if (!e || !e->cur)
         return CIB_ENOTFOUND;
-    return fn(cb_data, &e->cur->row);
+    return emit(ms, e, fn, cb_data);
 }
 
 static int ms_scan(void *ud, int kind, cib_row_fn fn, void *cb_data)
@@ -416,7 +403,7 @@ static int ms_scan(void *ud, int kind, cib_row_fn fn, void *cb_data)
     for (mentry *e = ms->rows[kind].first; e; e = e->next) {
         if (!e->cur)
             continue;
-        int rc = fn(cb_data, &e->cur->row);
+        int rc = emit(ms, e, fn, cb_data);
         if (rc)
             return rc;
     }
@@ -432,12 +419,14 @@ static void ms_close(void *ud)
     for (int k = 1; k < CIB_KIND_END; k++) {
         for (mentry *e = ms->rows[k].first, *next; e; e = next) {
             next = e->next;
-            cib__free(&ms->mem, e->cur);
+            if (e->cur)
+                row_free(ms, e, e->cur);
             cib__free(&ms->mem, e);
         }
         cib__free(&ms->mem, ms->rows[k].s);
     }
     cib__free(&ms->mem, ms->j);
+    cib__pbuf_free(&ms->pack);
     cib__mem mem = ms->mem;
     cib__free(&mem, ms);
 }
@@ -453,6 +442,10 @@ int cib_memstore_new(const cib_allocator *allocator, cib_store *out)
     if (!ms)
         return CIB_ENOMEM;
     ms->mem = mem;
+    if (cib__pbuf_init(&ms->pack, &ms->mem) != CIB_OK) {
+        cib__free(&mem, ms);
+        return CIB_ENOMEM;
+    }
     ms->seed = cib__random_seed();
     cib_store s = CIB_STORE_INIT;
     s.user_data = ms;
