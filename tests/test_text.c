@@ -113,11 +113,87 @@ static void test_id_key_every_length(void **state)
     }
 }
 
+/* The email check as written out byte by byte: 0 and the lower-cased
+ * address, or 1 with the offset of a refused character, or 2 for a
+ * misplaced '.'. Only called on texts with one '@' in the middle. */
+static int model_email(const char *s, size_t n, size_t at, char *out, size_t *bad)
+{
+    static const char refused[] = "\"(),:;<>[\\]@";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (i != at && c < 0x80 && (c <= ' ' || strchr(refused, c))) {
+            *bad = i;
+            return 1;
+        }
+    }
+    if (s[0] == '.' || s[at - 1] == '.' || s[at + 1] == '.' || s[n - 1] == '.' || strstr(s, ".."))
+        return 2;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+    out[n] = '\0';
+    return 0;
+}
+
+/* cib__arg_email (R-CONV-1: addresses compare in lower case; bad input is
+ * refused naming the offset) against the model, with every printable ASCII
+ * byte at every offset of a local part and a domain, and dots anywhere. */
+static void test_email_every_byte_every_offset_R_CONV_1(void **state)
+{
+    (void)state;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(NULL, &ctx), CIB_OK);
+    const char base[] = "Ab.cD@Ex.aMPle.Test";
+    size_t n = sizeof base - 1, at = 5;
+    char s[sizeof base], want[sizeof base];
+    int checked[3] = {0, 0, 0};
+    for (size_t i = 0; i < n; i++) {
+        if (i == at)
+            continue;
+        for (int c = 0x20; c < 0x7F; c++) {
+            if (c == '@')
+                continue; /* a second '@' is the model's case 1 too, below */
+            memcpy(s, base, sizeof base);
+            s[i] = (char)c;
+            size_t bad = 0;
+            int m = model_email(s, n, at, want, &bad);
+            cib__email out;
+            int rc = cib__arg_email(ctx, "email", s, n, 0, &out);
+            checked[m]++;
+            if (m == 0) {
+                assert_int_equal(rc, CIB_OK);
+                assert_int_equal(out.n, n);
+                assert_string_equal(out.s, want);
+            } else {
+                assert_int_equal(rc, CIB_EINVAL);
+                assert_int_equal(out.n, 0);
+                char frag[64];
+                if (m == 1)
+                    snprintf(frag, sizeof frag, "at offset %zu", bad);
+                else
+                    snprintf(frag, sizeof frag, "misplaced '.'");
+                if (!strstr(cib_errmsg(ctx), frag))
+                    fail_msg("'%s': want '%s' in: %s", s, frag, cib_errmsg(ctx));
+            }
+        }
+    }
+    /* A second '@' anywhere is refused at its own offset. */
+    memcpy(s, base, sizeof base);
+    s[12] = '@';
+    cib__email out;
+    assert_int_equal(cib__arg_email(ctx, "email", s, n, 0, &out), CIB_EINVAL);
+    assert_non_null(strstr(cib_errmsg(ctx), "at offset 12"));
+    /* Every outcome was reached: the dots at either end of each part and
+     * beside each of the three dots. */
+    assert_true(checked[0] > 1000 && checked[1] > 100 && checked[2] >= 8);
+    cib_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_text_every_offset),
         cmocka_unit_test(test_id_key_every_length),
+        cmocka_unit_test(test_email_every_byte_every_offset_R_CONV_1),
     };
     return TENV_RUN(tests);
 }
