@@ -25,7 +25,9 @@ static void tmpdir_new(tmpdir *d)
 {
     memset(d, 0, sizeof *d);
     const char *tmp = getenv("TMPDIR");
-    snprintf(d->path, sizeof d->path, "%s/cib-test-hours.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int len =
+        snprintf(d->path, sizeof d->path, "%s/cib-test-hours.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_true(len > 0 && (size_t)len < sizeof d->path); /* the path fits */
     assert_non_null(mkdtemp(d->path));
 }
 
@@ -35,7 +37,8 @@ static void tmpdir_mkdir(tmpdir *d, const char *name)
     char base[sizeof d->path];
     memcpy(base, d->path, sizeof base);
     char *path = d->dirs[d->n_dirs];
-    snprintf(path, sizeof d->dirs[0], "%s/%s", base, name);
+    int len = snprintf(path, sizeof d->dirs[0], "%s/%s", base, name);
+    assert_true(len > 0 && (size_t)len < sizeof d->dirs[0]); /* the path fits */
     assert_int_equal(mkdir(path, 0700), 0);
     d->n_dirs++;
 }
@@ -46,7 +49,8 @@ static void tmpdir_write(tmpdir *d, const char *name, const void *data, size_t n
     char *path = d->files[d->n_files++];
     char base[sizeof d->path];
     memcpy(base, d->path, sizeof base);
-    snprintf(path, sizeof d->files[0], "%s/%s", base, name);
+    int len = snprintf(path, sizeof d->files[0], "%s/%s", base, name);
+    assert_true(len > 0 && (size_t)len < sizeof d->files[0]); /* the path fits */
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(data, 1, n, f), n);
@@ -158,7 +162,8 @@ static void test_vanished_zone_R_CHAN_7(void **state)
     hours_chat_add(e, "zone", "Test/Zone", office, 1);
     OPEN(e, "zone", utc(2026, 3, 27, 8, 0, 0));
     char path[512];
-    snprintf(path, sizeof path, "%s/Test/Zone", d->path);
+    int len = snprintf(path, sizeof path, "%s/Test/Zone", d->path);
+    assert_true(len > 0 && (size_t)len < sizeof path); /* the path fits */
     assert_int_equal(unlink(path), 0);
     tenv_reopen(e); /* the account opens */
     e->now = utc(2026, 3, 27, 8, 0, 0);
