@@ -171,37 +171,25 @@ int cib__arg_email(cib_ctx *ctx, const char *arg, const char *p, size_t n, int o
     if (!at || local == 0 || local > 64 || local + 1 == s.n)
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: '%s' is not an email address (local@domain)", arg);
-    /* One pass: count the characters email_char_ok() refuses (the '@' at
-     * `local` is one of them), look for "..", and lower-case into out. */
-    static const uint64_t ok_mask[2] = {UINT64_C(0xa3ffecfa00000000), UINT64_C(0xffffffffc7fffffe)};
     const unsigned char *u = (const unsigned char *)s.p;
-    size_t refused = 0;
-    int dots = 0; /* no ".." in either part (RFC 5322 dot-atom) */
-    unsigned prev = 0;
     for (size_t i = 0; i < s.n; i++) {
-        unsigned c = u[i];
-        refused += c < 0x80 ? (unsigned)(~(ok_mask[c >> 6] >> (c & 63)) & 1) : 0;
-        dots |= c == '.' && prev == '.';
-        prev = c;
-        out->s[i] = (char)(c - 'A' < 26u ? c + ('a' - 'A') : c);
-    }
-    if (refused != 1) {
-        out->s[0] = '\0';
-        for (size_t i = 0; i < s.n; i++)
-            if (i != local && !email_char_ok(u[i]))
-                return cib__fail(ctx, CIB_EINVAL,
-                                 "invalid argument: '%s' has a character not allowed in an "
-                                 "email address at offset %zu",
-                                 arg, i);
+        if (i == local)
+            continue;
+        if (!email_char_ok(u[i]))
+            return cib__fail(ctx, CIB_EINVAL,
+                             "invalid argument: '%s' has a character not allowed in an email "
+                             "address at offset %zu",
+                             arg, i);
     }
     const char *dom = at + 1;
     size_t dn = s.n - local - 1;
-    dots |= dom[0] == '.' || dom[dn - 1] == '.' || s.p[0] == '.' || s.p[local - 1] == '.';
-    if (dots) {
-        out->s[0] = '\0';
+    int dots = dom[0] == '.' || dom[dn - 1] == '.' || s.p[0] == '.' || s.p[local - 1] == '.';
+    for (size_t i = 1; i < s.n; i++) /* no ".." in either part (RFC 5322 dot-atom) */
+        dots |= s.p[i] == '.' && s.p[i - 1] == '.';
+    if (dots)
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: '%s' has a misplaced '.' in an email address", arg);
-    }
+    cib__ascii_lower(out->s, s.p, s.n);
     out->s[s.n] = '\0';
     out->n = s.n;
     return CIB_OK;
