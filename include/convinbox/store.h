@@ -200,6 +200,13 @@ struct cib_store {
  *  out        out, not NULL: the filled vtable. Release the store with
  *             out->close(out->user_data) after every context using it is freed.
  * Returns CIB_OK, CIB_EINVAL, CIB_ENOMEM.
+ *
+ * The store keeps each row packed in one block (a byte for the field's name,
+ * one for its type, then its value) and unpacks it for get() and scan(); a
+ * row with more than 48 fields or 64 list items in all is unpacked into a
+ * temporary block, so those two may then return CIB_ENOMEM. put() refuses a
+ * malformed row (a NULL key, name, text or item; an unknown type) and a row
+ * over 4 GiB packed with CIB_EINVAL.
  */
 CIB_API int cib_memstore_new(const cib_allocator *allocator, cib_store *out);
 
