@@ -223,10 +223,11 @@ static int ms_begin(void *ud)
     return CIB_OK;
 }
 
-/* After commit, the current row moves back into its entry's block when it
- * fits there and is not there already; the block's first row is by then no
- * longer needed (it was replaced in this or an earlier transaction, and
- * commit is the end of that transaction's journal). */
+/* At commit, the current row moves back into its entry's block when it
+ * fits there and is not there already. Whatever the block held is no longer
+ * needed: the row in it was replaced in this or an earlier transaction, and
+ * row_free() never frees the block's own row, so a later journal record
+ * naming it as its old row is harmless. Idempotent. */
 static void row_home(memstore *ms, mentry *e)
 {
     cib__prow *in = inline_row(e);
@@ -247,16 +248,13 @@ static int ms_commit(void *ud)
         jrec *r = &ms->j[i];
         if (r->old)
             row_free(ms, r->e, r->old);
+        row_home(ms, r->e);
         if (!r->e->cur && !r->e->is_dead) {
             r->e->is_dead = 1;
             r->e->dead = dead;
             dead = r->e;
         }
     }
-    /* A second pass: an entry journaled twice has its second old row freed
-     * only now, and the inline space may have been that row. */
-    for (size_t i = 0; i < ms->jn; i++)
-        row_home(ms, ms->j[i].e);
     while (dead) {
         mentry *next = dead->dead;
         table_del(ms, &ms->rows[dead->kind], dead);
