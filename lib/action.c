@@ -122,9 +122,11 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
         if (!rc)
             rc = cib__message_write(ctx, &m);
         if (!rc && window_extra) {
-            cib__contact c = *t->cv->contact;
-            c.window_extra = 1;
-            rc = cib__contact_write(ctx, &c);
+            cib__contact_state st = cib__contact_state_of(t->cv->contact);
+            st.window_extra = 1;
+            rc = cib__contact_window_reserve(ctx, t->cv->contact);
+            if (!rc)
+                rc = cib__contact_write(ctx, t->cv->contact, &st);
         }
         if (!rc && kind == CIB_MESSAGE_REPLY)
             rc = cib__outbound_send(ctx, ch, t->cv, u, to, id, text);
@@ -138,7 +140,7 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
     }
     apply(ctx, t, &next, reopen);
     if (window_extra)
-        t->cv->contact->window_extra = 1;
+        cib__contact_window_set(t->cv->contact, cib__contact_window_at(t->cv->contact), 1);
     if (reopen)
         cib__conv_emit(ctx, CIB_EVENT_REOPENED, t->cv, u, 0, 0);
     cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, t->cv, u, id, kind);
@@ -188,8 +190,9 @@ int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
     /* R-CHAN-8: 24 hours after the contact's last message, one more. */
     const cib__contact *c = t.cv->contact;
     int extra = 0;
-    if (!rc && ch->type == CIB_CHANNEL_MESSENGER && cib__now(ctx) - c->window_at > WINDOW_MS) {
-        if (c->window_extra)
+    if (!rc && ch->type == CIB_CHANNEL_MESSENGER &&
+        cib__now(ctx) - cib__contact_window_at(c) > WINDOW_MS) {
+        if (cib__contact_window_extra(c))
             rc = cib__fail(ctx, CIB_EWINDOW,
                            "the Messenger window of contact '%s' is closed: they last wrote more "
                            "than 24 hours ago and the one extra message is sent",

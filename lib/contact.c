@@ -2,6 +2,7 @@
  * address index; load and dump. */
 #include "contact.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,8 +68,8 @@ static int has_address(const cib__contact *c, const char *addr, size_t len)
 {
     if (len > 6 && memcmp(addr, "email\n", 6) == 0)
         return c->email && cib__streq(c->email, strlen(c->email), addr + 6, len - 6);
-    for (size_t i = 0; i < c->n_addrs; i++)
-        if (cib__streq(c->addrs[i], strlen(c->addrs[i]), addr, len))
+    for (size_t i = 0; i < cib__contact_n_addrs(c); i++)
+        if (cib__streq(c->more->addrs[i], strlen(c->more->addrs[i]), addr, len))
             return 1;
     return 0;
 }
@@ -90,9 +91,9 @@ const char *cib__contact_address_for(const cib__contact *c, const cib__channel *
     char prefix[CIB__ID_MAX + 16];
     size_t n = ch->type == CIB_CHANNEL_CHAT ? join(prefix, "visitor", NULL, 0, "", 0)
                                             : cib__address(prefix, ch, "", 0, 0);
-    for (size_t i = 0; i < c->n_addrs; i++)
-        if (strncmp(c->addrs[i], prefix, n) == 0)
-            return c->addrs[i] + n;
+    for (size_t i = 0; i < cib__contact_n_addrs(c); i++)
+        if (strncmp(c->more->addrs[i], prefix, n) == 0)
+            return c->more->addrs[i] + n;
     return ch->type == CIB_CHANNEL_CHAT ? c->email : NULL;
 }
 
@@ -131,12 +132,43 @@ static void contact_free(cib_ctx *ctx, cib__contact *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < c->n_addrs; i++)
-        cib__free(&ctx->mem, c->addrs[i]);
-    cib__free(&ctx->mem, c->addrs);
-    cib__free(&ctx->mem, c->id);
+    cib__free(&ctx->mem, c->more);
     cib__free(&ctx->mem, c->email);
     cib__free(&ctx->mem, c);
+}
+
+/* One block: the header, n address pointers, the addresses. NULL when out
+ * of memory. */
+static cib__contact_more *more_new(cib_ctx *ctx, const cib__str *addrs, size_t n)
+{
+    size_t size = sizeof(cib__contact_more) + n * sizeof(char *);
+    for (size_t i = 0; i < n; i++)
+        size += addrs[i].n + 1;
+    cib__contact_more *m = cib__calloc(&ctx->mem, 1, size);
+    if (!m)
+        return NULL;
+    char *at = (char *)&m->addrs[n];
+    for (size_t i = 0; i < n; i++) {
+        m->addrs[i] = at;
+        memcpy(at, addrs[i].p, addrs[i].n);
+        at[addrs[i].n] = '\0';
+        at += addrs[i].n + 1;
+    }
+    m->n_addrs = (uint32_t)n;
+    return m;
+}
+
+int cib__contact_window_reserve(cib_ctx *ctx, cib__contact *c)
+{
+    if (!c->more && !(c->more = more_new(ctx, NULL, 0)))
+        return cib__nomem(ctx);
+    return CIB_OK;
+}
+
+void cib__contact_window_set(cib__contact *c, int64_t at, int extra)
+{
+    c->more->window_at = at;
+    c->more->window_extra = extra != 0;
 }
 
 /* Create a contact and add it to the contacts table (not to the address
@@ -146,24 +178,19 @@ static int contact_create(cib_ctx *ctx, cib__str id, const cib__email *email, ci
                           const cib__str *addrs, size_t n_addrs, int64_t created_at,
                           cib__contact **out)
 {
-    cib__contact *c = cib__calloc(&ctx->mem, 1, sizeof *c);
+    cib__contact *c = cib__malloc(&ctx->mem, offsetof(cib__contact, id) + id.n + 1);
     if (!c)
         return cib__nomem(ctx);
-    c->id = cib__strndup(&ctx->mem, id.p, id.n);
-    c->id_len = id.n;
+    memset(c, 0, offsetof(cib__contact, id));
+    memcpy(c->id, id.p, id.n);
+    c->id[id.n] = '\0';
+    c->id_len = (uint32_t)id.n;
     c->email = email->n ? cib__strndup(&ctx->mem, email->s, email->n) : NULL;
     c->owner = owner;
     c->created_at = created_at;
-    int ok = c->id && (c->email || !email->n);
-    if (ok && n_addrs) {
-        c->addrs = cib__calloc(&ctx->mem, n_addrs, sizeof *c->addrs);
-        ok = c->addrs != NULL;
-        for (size_t i = 0; ok && i < n_addrs; i++) {
-            c->addrs[i] = cib__strndup(&ctx->mem, addrs[i].p, addrs[i].n);
-            ok = c->addrs[i] != NULL;
-            c->n_addrs = i + 1;
-        }
-    }
+    int ok = c->email || !email->n;
+    if (ok && n_addrs)
+        ok = (c->more = more_new(ctx, addrs, n_addrs)) != NULL;
     if (ok)
         CIB_HASH_ADD(&ctx->mem, ctx->seed, hh, ctx->contacts, c->id, c->id_len, c, ok);
     if (!ok) {
@@ -197,8 +224,8 @@ static void index_all(cib_ctx *ctx, cib__contact *c, int add)
 {
     if (c->email)
         index_email(ctx, c, add);
-    for (size_t i = 0; i < c->n_addrs; i++) {
-        cib__fp fp = addr_fp(ctx, c->addrs[i], strlen(c->addrs[i]));
+    for (size_t i = 0; i < cib__contact_n_addrs(c); i++) {
+        cib__fp fp = addr_fp(ctx, c->more->addrs[i], strlen(c->more->addrs[i]));
         if (add)
             cib__fptab_insert(&ctx->contact_index, fp, c);
         else
@@ -242,16 +269,27 @@ int cib__contact_create_auto(cib_ctx *ctx, uint64_t number, const char *addr, si
     return contact_create(ctx, sid, &email, NULL, &learned, 1, now, out);
 }
 
-int cib__contact_write(cib_ctx *ctx, const cib__contact *c)
+cib__contact_state cib__contact_state_of(const cib__contact *c)
 {
+    cib__contact_state st = {c->email, c->owner, cib__contact_window_at(c),
+                             cib__contact_window_extra(c)};
+    return st;
+}
+
+int cib__contact_write(cib_ctx *ctx, const cib__contact *c, const cib__contact_state *st)
+{
+    cib__contact_state own = cib__contact_state_of(c);
+    if (!st)
+        st = &own;
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_CONTACT, c->id, c->id_len);
-    cib__rowb_text(&b, "email", c->email);
-    cib__rowb_text(&b, "owner", c->owner ? c->owner->id : NULL);
+    cib__rowb_text(&b, "email", st->email);
+    cib__rowb_text(&b, "owner", st->owner ? st->owner->id : NULL);
     cib__rowb_int(&b, "created_at", c->created_at);
-    cib__rowb_list(&b, "addresses", (const char *const *)c->addrs, NULL, c->n_addrs);
-    cib__rowb_int(&b, "window_at", c->window_at);
-    cib__rowb_int(&b, "window_extra", c->window_extra);
+    cib__rowb_list(&b, "addresses", c->more ? (const char *const *)c->more->addrs : NULL, NULL,
+                   cib__contact_n_addrs(c));
+    cib__rowb_int(&b, "window_at", st->window_at);
+    cib__rowb_int(&b, "window_extra", st->window_extra != 0);
     return cib__tx_put(ctx, &b.row);
 }
 
@@ -284,7 +322,7 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
         return rc;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__contact_write(ctx, c));
+        rc = cib__tx_end(ctx, cib__contact_write(ctx, c, NULL));
     if (rc) {
         cib__contact_discard(ctx, c);
         return rc;
@@ -310,12 +348,12 @@ int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
     char *email = NULL;
     if (changed && s.email.n && !(email = cib__strndup(&ctx->mem, s.email.s, s.email.n)))
         return cib__nomem(ctx);
-    cib__contact next = *c;
+    cib__contact_state next = cib__contact_state_of(c);
     next.email = changed ? email : c->email;
     next.owner = s.owner;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__contact_write(ctx, &next));
+        rc = cib__tx_end(ctx, cib__contact_write(ctx, c, &next));
     if (rc) {
         cib__free(&ctx->mem, email);
         return rc;
@@ -422,9 +460,9 @@ int cib__contact_write_without_owner(cib_ctx *ctx, const cib__user *u)
     HASH_ITER (hh, ctx->contacts, c, tmp) {
         if (c->owner != u)
             continue;
-        cib__contact next = *c;
+        cib__contact_state next = cib__contact_state_of(c);
         next.owner = NULL;
-        int rc = cib__contact_write(ctx, &next);
+        int rc = cib__contact_write(ctx, c, &next);
         if (rc)
             return rc;
     }
@@ -503,8 +541,12 @@ int cib__contact_load(cib_ctx *ctx, const cib_row *row)
         (rc =
              contact_create(ctx, s.id, &s.email, s.owner, learned, addrs->n_items, created_at, &c)))
         return rc;
-    c->window_at = window_at;
-    c->window_extra = window_extra != 0;
+    if ((window_at || window_extra) && (rc = cib__contact_window_reserve(ctx, c))) {
+        cib__contact_discard(ctx, c);
+        return rc;
+    }
+    if (c->more)
+        cib__contact_window_set(c, window_at, (int)window_extra);
     cib__contact_index(ctx, c);
     return CIB_OK;
 }
@@ -526,11 +568,11 @@ void cib__contact_dump(cib_ctx *ctx, cib__buf *b)
         else
             cib__buf_str(b, "-");
         cib__buf_fmt(b, " created_at=%lld window=%lld/%d addresses=[", (long long)c->created_at,
-                     (long long)c->window_at, c->window_extra);
-        for (size_t i = 0; i < c->n_addrs; i++) {
+                     (long long)cib__contact_window_at(c), cib__contact_window_extra(c));
+        for (size_t i = 0; i < cib__contact_n_addrs(c); i++) {
             if (i)
                 cib__buf_str(b, ",");
-            cib__buf_quote(b, c->addrs[i], strlen(c->addrs[i]));
+            cib__buf_quote(b, c->more->addrs[i], strlen(c->more->addrs[i]));
         }
         cib__buf_str(b, "]\n");
     }

@@ -31,8 +31,37 @@ int cib__contact_create_auto(cib_ctx *ctx, uint64_t number, const char *addr, si
                              int64_t now, cib__contact **out);
 /* Undo cib__contact_create_auto(). */
 void cib__contact_discard(cib_ctx *ctx, cib__contact *c);
-/* Write the contact's row (inside a transaction). */
-int cib__contact_write(cib_ctx *ctx, const cib__contact *c);
+/* The changeable part of a contact's row. A change is written from a copy
+ * of this (cib__contact_state_of(), then edit) before memory is touched. */
+typedef struct cib__contact_state {
+    const char *email; /* or NULL */
+    const cib__user *owner;
+    int64_t window_at;
+    int window_extra;
+} cib__contact_state;
+
+cib__contact_state cib__contact_state_of(const cib__contact *c);
+/* Write the contact's row (inside a transaction): its id, creation time
+ * and addresses with `st`, or with its own state when st is NULL. */
+int cib__contact_write(cib_ctx *ctx, const cib__contact *c, const cib__contact_state *st);
+
+static inline size_t cib__contact_n_addrs(const cib__contact *c)
+{
+    return c->more ? c->more->n_addrs : 0;
+}
+static inline int64_t cib__contact_window_at(const cib__contact *c)
+{
+    return c->more ? c->more->window_at : 0;
+}
+static inline int cib__contact_window_extra(const cib__contact *c)
+{
+    return c->more ? c->more->window_extra : 0;
+}
+/* Give c room for a Messenger window (a no-op when it has one). Fallible;
+ * an unused room changes nothing anyone can see. */
+int cib__contact_window_reserve(cib_ctx *ctx, cib__contact *c);
+/* Set the window (after a cib__contact_window_reserve(); cannot fail). */
+void cib__contact_window_set(cib__contact *c, int64_t at, int extra);
 /* Make room for n more addresses in the index (before a commit). */
 int cib__contact_reserve(cib_ctx *ctx, size_t n);
 /* Index every address of c (after the commit; after a reserve). */

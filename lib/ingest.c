@@ -306,16 +306,21 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
         if ((rc = cib__contact_reserve(ctx, 1)) ||
             (rc = cib__contact_create_auto(ctx, first++, p->addr, p->addr_len, now, &p->contact)))
             return rc;
-        if (messenger) /* not yet indexed: set its window now */
-            p->contact->window_at = now;
-        if ((rc = cib__contact_write(ctx, p->contact)))
+        if (messenger) { /* R-CHAN-8; not yet indexed: set its window now */
+            if ((rc = cib__contact_window_reserve(ctx, p->contact)))
+                return rc;
+            cib__contact_window_set(p->contact, now, 0);
+        }
+        if ((rc = cib__contact_write(ctx, p->contact, NULL)))
             return rc;
     } else if (messenger) {
         /* R-CHAN-8: the contact wrote: the window restarts. */
-        cib__contact c = *p->contact;
-        c.window_at = now;
-        c.window_extra = 0;
-        if ((rc = cib__contact_write(ctx, &c)))
+        if ((rc = cib__contact_window_reserve(ctx, p->contact)))
+            return rc;
+        cib__contact_state st = cib__contact_state_of(p->contact);
+        st.window_at = now;
+        st.window_extra = 0;
+        if ((rc = cib__contact_write(ctx, p->contact, &st)))
             return rc;
     }
     if (p->how == NEW) {
@@ -526,10 +531,8 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     /* Committed: apply to memory (nothing here can fail), then report. */
     if (p.contact_new)
         cib__contact_index(ctx, p.contact);
-    if (in.ch->type == CIB_CHANNEL_MESSENGER) {
-        p.contact->window_at = now;
-        p.contact->window_extra = 0;
-    }
+    if (in.ch->type == CIB_CHANNEL_MESSENGER)
+        cib__contact_window_set(p.contact, now, 0);
     cib__conv *cv = p.conv;
     cv->n_messages = p.next.n_messages;
     cv->last_inbound_at = p.next.last_inbound_at;

@@ -60,9 +60,9 @@ static int list_find(cib_ctx *ctx, int list, const char *owner, size_t owner_len
         cib__contact *c = cib__contact_find(ctx, id.p, id.n);
         if (!c)
             break;
-        *count = c->n_addrs;
+        *count = cib__contact_n_addrs(c);
         if (i < *count)
-            *item = c->addrs[i];
+            *item = c->more->addrs[i];
         return CIB_OK;
     }
     case CIB_LIST_INBOX_USERS:

@@ -73,21 +73,34 @@ struct cib__team {
     unsigned mark; /* scratch, as cib__user.mark */
 };
 
-struct cib__contact {
-    UT_hash_handle hh; /* ctx->contacts */
-    char *id;
-    size_t id_len;
-    char *email;  /* lower case, or NULL; in ctx->contact_index */
-    char **addrs; /* learned addresses ("v\nKEY", "m\nCHANNEL\nID",
-                     "c\nCHANNEL\nID"), also in ctx->contact_index */
-    size_t n_addrs;
-    cib__user *owner; /* or NULL */
-    int64_t created_at;
+/*
+ * What a contact has beyond an email, out of line because most contacts
+ * write by email only and pay one pointer for it. One block: this header,
+ * the address pointers, then the addresses themselves.
+ */
+typedef struct cib__contact_more {
     /* Messenger's window (R-CHAN-8): the contact's last message on a
      * Messenger channel (0: none), and whether the one message after 24
      * hours has been sent. Messenger ids are per page: one page a contact. */
     int64_t window_at;
     uint8_t window_extra;
+    uint32_t n_addrs;
+    /* learned addresses (the forms of contact.h other than email), also in
+     * ctx->contact_index; fixed when the contact is made */
+    char *addrs[];
+} cib__contact_more;
+
+/* A contact is one block with its id: contacts are the most numerous object
+ * and every byte here counts a million times (bench/README.md). Never copy
+ * one by value: the id is part of the block. */
+struct cib__contact {
+    UT_hash_handle hh;       /* ctx->contacts */
+    char *email;             /* lower case, or NULL; in ctx->contact_index */
+    cib__user *owner;        /* or NULL */
+    int64_t created_at;      /* ms */
+    cib__contact_more *more; /* or NULL: no learned address, window never opened */
+    uint32_t id_len;
+    char id[]; /* NUL-terminated */
 };
 
 struct cib__pipeline {

@@ -400,6 +400,60 @@ static void test_ctx_new_allocation_sweep_R_HOST_1(void **state)
     }
 }
 
+static void expect_in_dump(cib_ctx *ctx, const char *line)
+{
+    char *dump = NULL;
+    assert_int_equal(cib_dump(ctx, &dump, NULL), CIB_OK);
+    if (!strstr(dump, line))
+        fail_msg("dump lacks '%s':\n%s", line, dump);
+    cib_free(ctx, dump);
+}
+
+/* R-CHAN-8, R-HOST-1: a stored Messenger window survives a reload and a
+ * rewrite of its contact's row, also on a contact without learned addresses
+ * (whose window then needs a block of its own), and loading it fails
+ * cleanly at every allocation. */
+static void test_contact_window_reload_R_CHAN_8(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    cib_field f[] = {text_field("email", "dora@example.test"),
+                     text_field("owner", NULL),
+                     int_field("created_at", 1),
+                     {.name = "addresses", .type = CIB_FIELD_LIST},
+                     int_field("window_at", 5),
+                     int_field("window_extra", 1)};
+    raw_put(&e->mem, CIB_KIND_CONTACT, "dora", f, 6);
+    tenv_reopen(e);
+    expect_in_dump(e->ctx, "contact \"dora\" email=\"dora@example.test\" owner=- created_at=1 "
+                           "window=5/1 addresses=[]");
+
+    cib_contact_def d = CIB_CONTACT_DEF_INIT;
+    d.id = "dora";
+    d.email = "dora2@example.test";
+    assert_int_equal(cib_contact_update(e->ctx, &d), CIB_OK);
+    tenv_reopen(e);
+    expect_in_dump(e->ctx, "contact \"dora\" email=\"dora2@example.test\" owner=- created_at=1 "
+                           "window=5/1 addresses=[]");
+
+    cib_ctx_free(e->ctx);
+    e->ctx = NULL;
+    for (long n = 0;; n++) {
+        assert_true(n < 10000);
+        long live = e->fa.live;
+        e->fa.fail_at = e->fa.count + n;
+        int rc = cib_ctx_new(&e->opts, &e->ctx);
+        e->fa.fail_at = -1;
+        if (rc == CIB_OK)
+            break;
+        assert_int_equal(rc, CIB_ENOMEM);
+        assert_null(e->ctx);
+        assert_int_equal(e->fa.live, live);
+    }
+    expect_in_dump(e->ctx, "window=5/1 addresses=[]");
+    tenv_free(e);
+}
+
 /* Creating a context fails cleanly at every storage call, and leaves an
  * empty store empty, so that the next attempt starts over. */
 static void test_ctx_new_storage_sweep_R_HOST_1(void **state)
@@ -597,6 +651,7 @@ int main(void)
         cmocka_unit_test(test_storage_error_messages_R_HOST_1),
         cmocka_unit_test(test_store_callback_cannot_change_the_context_R_HOST_1),
         cmocka_unit_test(test_dump_R_HOST_1),
+        cmocka_unit_test(test_contact_window_reload_R_CHAN_8),
     };
     return TENV_RUN(tests);
 }
