@@ -9,7 +9,8 @@
  * and the row that created it. A transaction journals (entry, previous row)
  * pairs: put swaps in a new copy, del sets cur to NULL. Commit frees the
  * replaced copies and the entries left without a row, and moves a current
- * row that fits back into its entry's block; rollback restores the previous
+ * row that fits back into its entry's block (it skips the records of
+ * entries the transaction created: their rows are home); rollback restores the previous
  * pointers and removes the entries the transaction created. Neither
  * allocates, so neither can fail.
  *
@@ -246,6 +247,12 @@ static int ms_commit(void *ud)
     mentry *dead = NULL;
     for (size_t i = 0; i < ms->jn; i++) {
         jrec *r = &ms->j[i];
+        /* A created entry holds its row in its own block; a later put or
+         * del of it in this transaction has a record of its own, which
+         * does whatever that needs. Not touching the entry here saves a
+         * cache miss per new row when a transaction is large. */
+        if (r->created)
+            continue;
         if (r->old)
             row_free(ms, r->e, r->old);
         row_home(ms, r->e);
