@@ -104,7 +104,18 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     ctx->batch = 1;
     ctx->batch_failed = CIB_OK;
     ctx->n_events = 0;
+    /* Look ahead (ingest.h): index slots LOOK_SLOT messages ahead, the
+     * contact they name LOOK_CONTACT ahead. */
+    enum { LOOK_SLOT = 3, LOOK_CONTACT = 1, RING = 4 };
+    cib__ahead ahead[RING];
+    for (size_t i = 0; i < n && i < LOOK_SLOT; i++)
+        cib__ingest_prefetch(ctx, element(msgs, in_stride, i), &ahead[i % RING]);
     for (size_t i = 0; i < n; i++) {
+        if (i + LOOK_SLOT < n)
+            cib__ingest_prefetch(ctx, element(msgs, in_stride, i + LOOK_SLOT),
+                                 &ahead[(i + LOOK_SLOT) % RING]);
+        if (i + LOOK_CONTACT < n)
+            cib__ingest_prefetch_contact(ctx, &ahead[(i + LOOK_CONTACT) % RING]);
         cib_ingest_result *r = (cib_ingest_result *)(void *)((char *)results + i * out_stride);
         rc = cib__ingest_one(ctx, element(msgs, in_stride, i), r);
         statuses[i] = rc;

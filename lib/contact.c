@@ -83,6 +83,26 @@ cib__contact *cib__contact_by_address(cib_ctx *ctx, const char *addr, size_t len
     return has_address(c, addr, len) ? c : NULL;
 }
 
+cib__fp cib__contact_prefetch_slot(cib_ctx *ctx, const char *addr, size_t len)
+{
+    cib__fp fp = addr_fp(ctx, addr, len);
+    cib__fptab_prefetch(&ctx->contact_index, fp);
+    return fp;
+}
+
+void cib__contact_prefetch(cib_ctx *ctx, cib__fp fp)
+{
+    void *c = NULL;
+#if defined(__GNUC__)
+    if (cib__fptab_find(&ctx->contact_index, fp, &c))
+        __builtin_prefetch(c);
+#else
+    (void)ctx;
+    (void)fp;
+    (void)c;
+#endif
+}
+
 const char *cib__contact_address_for(const cib__contact *c, const cib__channel *ch)
 {
     if (ch->type == CIB_CHANNEL_EMAIL || ch->type == CIB_CHANNEL_FALLBACK_EMAIL ||

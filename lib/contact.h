@@ -22,6 +22,11 @@ size_t cib__address(char *buf, const cib__channel *ch, const char *value, size_t
 cib__contact *cib__contact_find(cib_ctx *ctx, const char *id, size_t len);
 /* The contact with this canonical address, or NULL. */
 cib__contact *cib__contact_by_address(cib_ctx *ctx, const char *addr, size_t len);
+/* Looking ahead (cib_ingest_batch()): the fingerprint of an address, with
+ * its index slot prefetched; later, cib__contact_prefetch() prefetches the
+ * contact that slot names now. Hints: they change nothing. */
+cib__fp cib__contact_prefetch_slot(cib_ctx *ctx, const char *addr, size_t len);
+void cib__contact_prefetch(cib_ctx *ctx, cib__fp fp);
 /* The contact's address to reply to on channel ch (R-CHAN-11), or NULL. */
 const char *cib__contact_address_for(const cib__contact *c, const cib__channel *ch);
 

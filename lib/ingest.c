@@ -479,6 +479,46 @@ static int report_duplicate(cib_ctx *ctx, uint64_t message, uint64_t conversatio
     return CIB_OK;
 }
 
+/* ---- looking ahead (cib_ingest_batch) ---- */
+
+/* A string argument's length; more than max means too long to look at. */
+static size_t ahead_len(const char *s, size_t len, size_t max)
+{
+    if (!s)
+        return 0;
+    return len == CIB_NTS ? strnlen(s, max + 1) : len;
+}
+
+void cib__ingest_prefetch(cib_ctx *ctx, const cib_inbound *msg, cib__ahead *a)
+{
+    a->has_contact = 0;
+    if (!msg || msg->size < sizeof *msg)
+        return;
+    size_t cn = ahead_len(msg->channel, msg->channel_len, ctx->lim.max_id_len),
+           mn = ahead_len(msg->msg_id, msg->msg_id_len, ctx->lim.max_id_len),
+           fn = ahead_len(msg->from, msg->from_len, CIB__EMAIL_MAX);
+    if (!cn || cn > ctx->lim.max_id_len || !mn || mn > ctx->lim.max_id_len)
+        return;
+    const cib__channel *ch = cib__channel_find(ctx, msg->channel, cn);
+    if (!ch)
+        return;
+    cib__fptab_prefetch(&ctx->dedup.set, cib__dedup_fp(ctx, ch, msg->msg_id, mn));
+    if (!(cib__channel_is_email(ch->type) || ch->type == CIB_CHANNEL_FORM) || msg->forwarded_by ||
+        !fn || fn > CIB__EMAIL_MAX)
+        return;
+    char lower[CIB__EMAIL_MAX + 1], addr[CIB__EMAIL_MAX + 8];
+    cib__ascii_lower(lower, msg->from, fn);
+    size_t n = cib__address(addr, ch, lower, fn, 1);
+    a->contact = cib__contact_prefetch_slot(ctx, addr, n);
+    a->has_contact = 1;
+}
+
+void cib__ingest_prefetch_contact(cib_ctx *ctx, const cib__ahead *a)
+{
+    if (a->has_contact)
+        cib__contact_prefetch(ctx, a->contact);
+}
+
 int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
 {
     CIB__ENTER_WRITE(ctx, "cib_ingest");

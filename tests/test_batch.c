@@ -125,6 +125,107 @@ static void test_batch_bad_arguments_R_HOST_4(void **state)
     tenv_free(e);
 }
 
+static int line_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A snapshot without what depends on the account's random secret (its
+ * value, and the fingerprints it keys: 32 hex digits), lines sorted. */
+static char *normalised(char *snap)
+{
+    for (char *p = snap; *p; p++) {
+        size_t n = strspn(p, "0123456789abcdef");
+        if (n == 32)
+            memset(p, 'f', n);
+        if (strncmp(p, "secret=", 7) == 0) { /* drop the value */
+            char *eol = p + 7 + strcspn(p + 7, "\n");
+            memmove(p + 7, eol, strlen(eol) + 1);
+        }
+        p += n ? n - 1 : 0;
+        if (!*p)
+            break;
+    }
+    char *lines[512];
+    size_t n = 0, len = strlen(snap);
+    for (char *save = NULL, *l = strtok_r(snap, "\n", &save); l && n < 512;
+         l = strtok_r(NULL, "\n", &save))
+        lines[n++] = l;
+    assert_true(n < 512);
+    qsort(lines, n, sizeof *lines, line_cmp);
+    char *out = malloc(len + 2);
+    assert_non_null(out);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strcat(out, lines[i]);
+        strcat(out, "\n");
+    }
+    free(snap);
+    return out;
+}
+
+/* R-HOST-1, R-CONV-1, R-CONV-3: a batch looks ahead at the messages after
+ * the current one (prefetching their lookups), also at malformed ones and at
+ * senders whose contact an earlier message of the batch creates; the
+ * outcome is exactly that of the same messages ingested one by one. */
+static void test_batch_same_as_one_by_one_R_HOST_1(void **state)
+{
+    (void)state;
+    static char long_from[400], long_id[5000];
+    memset(long_from, 'x', 300);
+    strcpy(long_from + 300, "@example.test");
+    memset(long_id, 'k', sizeof long_id - 1);
+    enum { N = 16 };
+    cib_inbound m[N] = {
+        inbound_msg("mail", "a1", "Ann@Example.TEST", "t1"),
+        inbound_msg("mail", "a2", "ann@example.test", NULL), /* ann's contact, from a1 */
+        inbound_msg("mail", "a1", "ann@example.test", "t1"), /* a duplicate */
+        inbound_msg("chat", "c1", "visitor-9", NULL),
+        inbound_msg(NULL, "n1", "bob@example.test", NULL),
+        inbound_msg("mail", NULL, "bob@example.test", NULL),
+        inbound_msg("mail", "n3", NULL, NULL),
+        inbound_msg("mail", "n4", long_from, NULL),
+        inbound_msg("mail", long_id, "bob@example.test", NULL),
+        inbound_msg("mail", "n6", "bob@example.test", NULL),
+        inbound_msg("mailbox", "n7", "bob@example.test", NULL),
+        inbound_msg("mail", "n8", "carol@example.test", NULL),
+        inbound_msg("off", "n9", "dave@example.test", NULL),
+        inbound_msg("chat", "c2", "visitor-9", NULL),
+        inbound_msg("chat", "c3", "Erin@Example.test", NULL),
+        inbound_msg("mail", "n10", "erin@example.test", NULL),
+    };
+    static const char unterminated[4] = {'a', '@', 'b', 'c'}; /* read by its length only */
+    m[9].from = unterminated;
+    m[9].from_len = sizeof unterminated;
+    m[10].channel_len = 4; /* "mail" */
+    m[11].forwarded_by = "Fwd@Example.test";
+
+    tenv *one = tenv_new(), *batch = tenv_new();
+    setup(one);
+    setup(batch);
+    int want[N], got[N];
+    cib_ingest_result r[N];
+    for (int i = 0; i < N; i++) {
+        cib_ingest_result init = CIB_INGEST_RESULT_INIT;
+        r[i] = init;
+        want[i] = cib_ingest(one->ctx, &m[i], &r[i]);
+    }
+    expect_status(batch, cib_ingest_batch(batch->ctx, m, N, r, got), CIB_OK, NULL);
+    for (int i = 0; i < N; i++)
+        if (want[i] != got[i])
+            fail_msg("message %d: %s one by one, %s in a batch", i, cib_status_name(want[i]),
+                     cib_status_name(got[i]));
+    /* Both kinds of outcome are present. */
+    assert_int_equal(want[0], CIB_OK);
+    assert_int_equal(want[4], CIB_EINVAL);
+    char *a = normalised(tenv_snapshot(one)), *b = normalised(tenv_snapshot(batch));
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    tenv_free(one);
+    tenv_free(batch);
+}
+
 /* ---- all or nothing ---- */
 
 static int op_batch(cib_ctx *ctx, void *arg)
@@ -278,6 +379,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_batch_in_order_R_CONV_2_R_CONV_3),
         cmocka_unit_test(test_batch_bad_arguments_R_HOST_4),
+        cmocka_unit_test(test_batch_same_as_one_by_one_R_HOST_1),
         cmocka_unit_test(test_sweep_batch_R_HOST_1),
         cmocka_unit_test(test_broken_after_failed_reload_R_HOST_1),
     };
