@@ -566,7 +566,7 @@ int cib__contact_load(cib_ctx *ctx, const cib_row *row)
         return rc;
     }
     if (c->more)
-        cib__contact_window_set(c, window_at, (int)window_extra);
+        cib__contact_window_set(c, window_at, window_extra != 0);
     cib__contact_index(ctx, c);
     return CIB_OK;
 }

@@ -79,9 +79,15 @@ static int fp_eq(cib__fp a, cib__fp b)
 }
 
 /* The slot holding fp, or the free slot where it would go. */
+/* The slot where fp's probe starts (t->cap > 0). */
+static size_t home(const cib__fptab *t, cib__fp fp)
+{
+    return (size_t)fp.lo & (t->cap - 1);
+}
+
 static size_t probe(const cib__fptab *t, cib__fp fp)
 {
-    size_t mask = t->cap - 1, i = (size_t)fp.lo & mask;
+    size_t mask = t->cap - 1, i = home(t, fp);
     for (;;) {
         cib__fp cur = slot_fp(slot(t, i));
         if (fp_empty(cur) || fp_eq(cur, fp))
@@ -149,6 +155,17 @@ int cib__fptab_find(const cib__fptab *t, cib__fp fp, void **value)
     return 1;
 }
 
+void cib__fptab_prefetch(const cib__fptab *t, cib__fp fp)
+{
+#if defined(__GNUC__)
+    if (t->cap)
+        __builtin_prefetch(slot(t, home(t, fp)));
+#else
+    (void)t;
+    (void)fp;
+#endif
+}
+
 void cib__fptab_set(cib__fptab *t, cib__fp fp, void *value)
 {
     if (cib__fptab_find(t, fp, NULL))
@@ -174,8 +191,8 @@ void cib__fptab_remove(cib__fptab *t, cib__fp fp)
                 t->count--;
                 return;
             }
-            size_t home = (size_t)cur.lo & mask;
-            int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+            size_t h = home(t, cur);
+            int stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
             if (!stays)
                 break;
         }

@@ -49,16 +49,7 @@ void cib__fptab_remove(cib__fptab *t, cib__fp fp);
 void cib__fptab_set(cib__fptab *t, cib__fp fp, void *value);
 
 /* A hint that fp is looked up soon: start loading its home slot. */
-static inline void cib__fptab_prefetch(const cib__fptab *t, cib__fp fp)
-{
-#if defined(__GNUC__)
-    if (t->cap)
-        __builtin_prefetch(t->slots + ((size_t)fp.lo & (t->cap - 1)) * t->stride);
-#else
-    (void)t;
-    (void)fp;
-#endif
-}
+void cib__fptab_prefetch(const cib__fptab *t, cib__fp fp);
 
 /* Fingerprint as 32 lower-case hex digits (buf: at least 33 bytes). */
 void cib__fp_hex(cib__fp fp, char *buf);

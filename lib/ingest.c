@@ -64,6 +64,12 @@ typedef struct plan {
 
 /* ---- checking ---- */
 
+/* Channels whose senders are always email addresses. */
+static int email_channel(const cib__channel *ch)
+{
+    return cib__channel_is_email(ch->type) || ch->type == CIB_CHANNEL_FORM;
+}
+
 static int check_email_list(cib_ctx *ctx, const cib_inbound *m, inbound *in)
 {
     if (m->n_cc > MAX_LIST)
@@ -148,7 +154,7 @@ static int check(cib_ctx *ctx, const cib_inbound *msg, inbound *in)
         return rc;
     if (!(in->ch = cib__channel_find(ctx, chan.p, chan.n)))
         return cib__fail(ctx, CIB_ENOTFOUND, "channel '%.*s' not found", (int)chan.n, chan.p);
-    int email = cib__channel_is_email(in->ch->type) || in->ch->type == CIB_CHANNEL_FORM;
+    int email = email_channel(in->ch);
     in->from_email.n = 0;
     in->from.p = NULL;
     in->from.n = 0;
@@ -503,8 +509,7 @@ void cib__ingest_prefetch(cib_ctx *ctx, const cib_inbound *msg, cib__ahead *a)
     if (!ch)
         return;
     cib__fptab_prefetch(&ctx->dedup.set, cib__dedup_fp(ctx, ch, msg->msg_id, mn));
-    if (!(cib__channel_is_email(ch->type) || ch->type == CIB_CHANNEL_FORM) || msg->forwarded_by ||
-        !fn || fn > CIB__EMAIL_MAX)
+    if (!email_channel(ch) || msg->forwarded_by || !fn || fn > CIB__EMAIL_MAX)
         return;
     char lower[CIB__EMAIL_MAX + 1], addr[CIB__EMAIL_MAX + 8];
     cib__ascii_lower(lower, msg->from, fn);

@@ -422,7 +422,7 @@ static void test_contact_window_reload_R_CHAN_8(void **state)
                      int_field("created_at", 1),
                      {.name = "addresses", .type = CIB_FIELD_LIST},
                      int_field("window_at", 5),
-                     int_field("window_extra", 1)};
+                     int_field("window_extra", INT64_C(1) << 32)}; /* any non-zero: sent */
     raw_put(&e->mem, CIB_KIND_CONTACT, "dora", f, 6);
     tenv_reopen(e);
     expect_in_dump(e->ctx, "contact \"dora\" email=\"dora@example.test\" owner=- created_at=1 "
