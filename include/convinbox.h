@@ -332,7 +332,11 @@ CIB_API const char *cib_errmsg(const cib_ctx *ctx);
 /*
  * For use inside a host callback (storage, outbound delivery) that is about to
  * return an error: the message replaces the generic "storage.put returned -5"
- * in cib_errmsg(). At most 255 bytes are kept. Returns CIB_OK or CIB_EINVAL.
+ * in cib_errmsg(). msg: UTF-8, tabs and newlines allowed; it ends at msg_len
+ * bytes (CIB_NTS: at its NUL) or at a NUL byte before, and at most 255 bytes
+ * are kept (cut between two characters). Returns CIB_OK, or CIB_EINVAL
+ * (ctx or msg NULL; msg empty, not UTF-8, or holding a control character)
+ * with a message naming the argument, keeping any message set before.
  */
 CIB_API int cib_set_callback_error(cib_ctx *ctx, const char *msg, size_t msg_len);
 

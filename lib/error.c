@@ -1,5 +1,6 @@
 /* error.c - status names, messages, and the version. */
 #include "error.h"
+#include "text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,17 +76,26 @@ int cib__wrap(cib_ctx *ctx, int status, const char *fmt, ...)
 
 int cib_set_callback_error(cib_ctx *ctx, const char *msg, size_t msg_len)
 {
-    if (!ctx || !msg)
+    if (!ctx)
         return CIB_EINVAL;
-    if (msg_len == CIB_NTS)
-        msg_len = strnlen(msg, sizeof ctx->cbmsg);
-    if (msg_len >= sizeof ctx->cbmsg)
-        msg_len = sizeof ctx->cbmsg - 1;
-    const char *nul = memchr(msg, '\0', msg_len);
+    if (!msg)
+        return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'msg' is NULL");
+    size_t keep = sizeof ctx->cbmsg - 1;
+    size_t n = msg_len == CIB_NTS ? strnlen(msg, keep + 1) : msg_len;
+    const char *nul = memchr(msg, '\0', n);
     if (nul)
-        msg_len = (size_t)(nul - msg);
-    memcpy(ctx->cbmsg, msg, msg_len);
-    ctx->cbmsg[msg_len] = '\0';
+        n = (size_t)(nul - msg); /* the message ends at a NUL byte */
+    if (n > keep) {              /* cut it short, between two characters */
+        n = keep;
+        while (n && ((unsigned char)msg[n] & 0xC0) == 0x80)
+            n--;
+    }
+    cib__str s;
+    int rc = cib__check_text(ctx, "msg", -1, msg, n, keep, CIB__TEXT_MULTILINE, &s);
+    if (rc)
+        return rc;
+    memcpy(ctx->cbmsg, s.p, s.n);
+    ctx->cbmsg[s.n] = '\0';
     ctx->has_cbmsg = 1;
     return CIB_OK;
 }

@@ -97,6 +97,49 @@ static void test_callback_error_message_R_HOST_4(void **state)
     tenv_free(e);
 }
 
+/* R-HOST-4: every way of calling cib_set_callback_error() wrongly is refused
+ * with a message naming the argument. */
+static void test_callback_error_arguments_R_HOST_4(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    assert_int_equal(cib_set_callback_error(NULL, NULL, 0), CIB_EINVAL);
+    assert_int_equal(cib_set_callback_error(NULL, "x", CIB_NTS), CIB_EINVAL);
+    const size_t lens[] = {0, 3, CIB_NTS};
+    for (size_t i = 0; i < 3; i++)
+        expect_status(e, cib_set_callback_error(e->ctx, NULL, lens[i]), CIB_EINVAL,
+                      "invalid argument: 'msg' is NULL");
+    expect_status(e, cib_set_callback_error(e->ctx, "quota", 0), CIB_EINVAL, "'msg' is empty");
+    expect_status(e, cib_set_callback_error(e->ctx, "", CIB_NTS), CIB_EINVAL, "'msg' is empty");
+    expect_status(e, cib_set_callback_error(e->ctx, "\0late", 5), CIB_EINVAL, "'msg' is empty");
+    expect_status(e, cib_set_callback_error(e->ctx, "bad \xff byte", CIB_NTS), CIB_EINVAL, "'msg'");
+    expect_status(e, cib_set_callback_error(e->ctx, "bell \a", CIB_NTS), CIB_EINVAL, "'msg'");
+    /* Tabs and newlines are fine. */
+    assert_int_equal(cib_set_callback_error(e->ctx, "two\nlines", CIB_NTS), CIB_OK);
+    assert_int_equal(cib_set_callback_error(e->ctx, NULL, 0), CIB_EINVAL);
+    e->fs.fail_at = e->fs.calls + 1;
+    e->fs.cb_message = 1;
+    e->fs.cb_text = "\xc3";
+    e->fs.cb_len = 1; /* refused inside the callback: the generic message */
+    cib_user_def d = CIB_USER_DEF_INIT;
+    d.id = "zed";
+    d.name = "Zed";
+    expect_status(e, cib_user_add(e->ctx, &d), CIB_ESTORAGE, "storage.put returned -100");
+    assert_int_equal(e->fs.cb_rc, CIB_EINVAL);
+    /* A long message is cut between two characters: 254 bytes and a 2-byte
+     * character do not fit in 255. */
+    static char longer[300];
+    memset(longer, 'x', 254);
+    memcpy(longer + 254, "\xc3\xa9tail", 6);
+    e->fs.fail_at = e->fs.calls + 1;
+    e->fs.cb_text = longer;
+    e->fs.cb_len = CIB_NTS;
+    expect_status(e, cib_user_add(e->ctx, &d), CIB_ESTORAGE, "storage.put: xxx");
+    assert_int_equal(e->fs.cb_rc, CIB_OK);
+    assert_int_equal(strlen(cib_errmsg(e->ctx)), strlen("storage.put: ") + 254);
+    tenv_free(e);
+}
+
 static void test_version(void **state)
 {
     (void)state;
@@ -164,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_unknown_status_R_HOST_4),
         cmocka_unit_test(test_errmsg_is_set_and_cleared_R_HOST_4),
         cmocka_unit_test(test_callback_error_message_R_HOST_4),
+        cmocka_unit_test(test_callback_error_arguments_R_HOST_4),
         cmocka_unit_test(test_version),
         cmocka_unit_test(test_null_ctx_everywhere),
     };
