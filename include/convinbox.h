@@ -1209,8 +1209,9 @@ CIB_API int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n,
  * Reply to the contact (R-CONV-4), on the conversation's channel or, with
  * `channel` set, on another channel of the same inbox where the contact has an
  * address (R-CHAN-11). The channel must be enabled (CIB_EDISABLED); on
- * Messenger the 24-hour window applies (R-CHAN-8: after 24 hours without a
- * message from the contact, one more reply, then CIB_EWINDOW). The window is
+ * Messenger the 24-hour window applies (R-CHAN-8: the window runs from the
+ * contact's last message, included, to 24 hours later, excluded; from then on
+ * one more reply, then CIB_EWINDOW). The window is
  * the contact's, across their conversations: a message in any of them opens
  * it again (Messenger ids are per page, so a contact writes on one page). The reply is
  * delivered through the host's sender before it is recorded (R-HOST-2).

@@ -13,7 +13,8 @@
 #include "route.h"
 #include "user.h"
 
-/* Messenger's window (R-CHAN-8): 24 hours after the contact's last message. */
+/* Messenger's window (R-CHAN-8): the 24 hours from the contact's last
+ * message, its start included, its end excluded. */
 #define WINDOW_MS (24LL * 3600 * 1000)
 
 /* The conversation an action is about: open (in memory) or read from the
@@ -187,11 +188,13 @@ int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
         rc = cib__fail(ctx, CIB_EINVAL,
                        "invalid argument: contact '%s' has no address on channel '%s'",
                        t.cv->contact->id, ch->id);
-    /* R-CHAN-8: 24 hours after the contact's last message, one more. */
+    /* R-CHAN-8: from 24 hours after the contact's last message (decided:
+     * the window excludes its end, so at exactly 24 h it is closed), one
+     * more. */
     const cib__contact *c = t.cv->contact;
     int extra = 0;
     if (!rc && ch->type == CIB_CHANNEL_MESSENGER &&
-        cib__now(ctx) - cib__contact_window_at(c) > WINDOW_MS) {
+        cib__now(ctx) - cib__contact_window_at(c) >= WINDOW_MS) {
         if (cib__contact_window_extra(c))
             rc = cib__fail(ctx, CIB_EWINDOW,
                            "the Messenger window of contact '%s' is closed: they last wrote more "

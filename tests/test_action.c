@@ -224,9 +224,9 @@ static void test_messenger_window_R_CHAN_8(void **state)
         e->now += HOUR;
         expect_status(e, reply(e, "alice", c, "Within the window", NULL), CIB_OK, NULL);
     }
-    e->now = TENV_EPOCH_MS + 24 * HOUR; /* exactly 24 hours: still inside */
+    e->now = TENV_EPOCH_MS + 24 * HOUR - 1; /* 1 ms before 24 hours: inside */
     expect_status(e, reply(e, "alice", c, "Last in window", NULL), CIB_OK, NULL);
-    e->now += 1;
+    e->now += 1; /* exactly 24 hours: closed, the one extra message */
     expect_status(e, reply(e, "alice", c, "The one extra", NULL), CIB_OK, NULL);
     char *before = tenv_snapshot(e);
     expect_status(e, reply(e, "alice", c, "One too many", NULL), CIB_EWINDOW, "window");
@@ -256,6 +256,38 @@ static void test_messenger_window_R_CHAN_8(void **state)
     expect_status(e, reply(e, "alice", other, "The extra, in the second", NULL), CIB_OK, NULL);
     expect_status(e, reply(e, "alice", c, "None left in the first", NULL), CIB_EWINDOW, NULL);
     tenv_free(e);
+}
+
+/* R-CHAN-8 (decided): the 24 hours include their start and exclude their
+ * end. At 24 h - 1 ms any number of replies; at exactly 24 h, and at
+ * 24 h + 1 ms, the window is closed: one extra reply, then CIB_EWINDOW. */
+static void test_messenger_window_boundary_R_CHAN_8(void **state)
+{
+    (void)state;
+    const int64_t at[] = {24 * HOUR - 1, 24 * HOUR, 24 * HOUR + 1};
+    const int extra_only[] = {0, 1, 1};
+    for (int i = 0; i < 3; i++) {
+        tenv *e = env();
+        uint64_t c = inbound(e, "fb", "x1", "psid-1", "psid-1");
+        e->now = TENV_EPOCH_MS + at[i];
+        expect_status(e, reply(e, "alice", c, "First", NULL), CIB_OK, NULL);
+        char *before = tenv_snapshot(e);
+        int rc = reply(e, "alice", c, "Second", NULL);
+        if (extra_only[i]) {
+            expect_status(e, rc, CIB_EWINDOW, "closed");
+            expect_unchanged(e, before);
+        } else {
+            expect_status(e, rc, CIB_OK, NULL);
+            expect_status(e, reply(e, "alice", c, "Third", NULL), CIB_OK, NULL);
+        }
+        free(before);
+        /* A context reopened on the store draws the same line. */
+        tenv_reopen(e);
+        box.ctx = e->ctx;
+        expect_status(e, reply(e, "alice", c, "After a restart", NULL),
+                      extra_only[i] ? CIB_EWINDOW : CIB_OK, NULL);
+        tenv_free(e);
+    }
 }
 
 /* R-CHAN-11: a reply may go out on another channel of the inbox where the
@@ -660,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_signature_and_display_R_CHAN_4),
         cmocka_unit_test(test_disabled_channel_refuses_outbound_R_CHAN_3),
         cmocka_unit_test(test_messenger_window_R_CHAN_8),
+        cmocka_unit_test(test_messenger_window_boundary_R_CHAN_8),
         cmocka_unit_test(test_reply_on_another_channel_R_CHAN_11),
         cmocka_unit_test(test_comment_and_closed_R_CONV_4),
         cmocka_unit_test(test_assign_R_CONV_4_R_HOST_3),
