@@ -140,8 +140,21 @@ typedef struct cib_allocator {
         CIB_ALLOCATOR_VERSION, NULL, NULL, NULL, NULL                                              \
     }
 
-/* Clock: milliseconds since the Unix epoch (UTC). */
+/*
+ * Clock: milliseconds since the Unix epoch (UTC), in
+ * CIB_TIME_MIN..CIB_TIME_MAX (0001-01-01T00:00:00.000Z to
+ * 9999-12-31T23:59:59.999Z): every time the library keeps, stores or takes
+ * lies there, so that every sum and difference it makes fits in an int64.
+ * A call that reads the clock and gets a value outside fails with
+ * CIB_EINVAL ("the clock returned ...") and changes nothing (a batch fails
+ * as a whole); cib_ctx_new() for a new account likewise. A stored time
+ * outside the range is refused when it is read: cib_ctx_new() fails with
+ * CIB_ESTORAGE naming the row and field. 0 doubles as "none" in the
+ * library's time fields (first_reply_at, closed_at).
+ */
 typedef int64_t (*cib_clock_fn)(void *user_data);
+#define CIB_TIME_MIN (-INT64_C(62135596800000))
+#define CIB_TIME_MAX INT64_C(253402300799999)
 
 /* Event types delivered to cib_options.on_event (R-HOST-3). */
 enum cib_event_type {
@@ -291,7 +304,8 @@ typedef struct cib_options {
     const cib_sender *sender; /* NULL: replies cannot be delivered;
                                  copied */
     int64_t dedup_window_ms;  /* how long a delivered message id is
-                             remembered (R-CONV-3); 0: 7 days */
+                             remembered (R-CONV-3); 0: 7 days;
+                             at most CIB_TIME_MAX */
     const char *zoneinfo_dir; /* TZif files for business hours;
                                  NUL-terminated, copied;
                                  NULL: "/usr/share/zoneinfo" */
@@ -1415,7 +1429,8 @@ CIB_API int cib_view(cib_ctx *ctx, const cib_view_def *query, uint64_t *ids, siz
 /* Reports (R-REPORT-1)                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* A report's scope: one inbox, times in [from, to) (ms since the epoch). */
+/* A report's scope: one inbox, times in [from, to) (ms since the epoch; both
+ * in CIB_TIME_MIN..CIB_TIME_MAX). */
 typedef struct cib_report_def {
     size_t size;
     const char *inbox; /* required */
@@ -1431,7 +1446,8 @@ typedef struct cib_report_def {
 /*
  * The inbox's figures. A conversation is received when it is created (by an
  * inbound message) in the range; its first-response time runs from then to
- * its first reply, whenever that came. Times are ms; -1 when there is none.
+ * its first reply, whenever that came (0 for a reply stamped before it, as
+ * when the host's clock went back). Times are ms; -1 when there is none.
  * Percentiles are nearest-rank: the median is the smallest time with at
  * least half the times at or below it, p90 the same with 90%.
  */
@@ -1473,8 +1489,10 @@ typedef int (*cib_report_user_fn)(void *user_data, const cib_report_user *row);
  * by id), then the others. Reports read the store (closed conversations and
  * messages live there): O(the inbox's conversations and messages), through
  * the store's `find` when it has one. Read-only; the row strings are valid
- * during the callback. Returns CIB_OK, CIB_EINVAL (bad def; from after to),
- * CIB_ENOTFOUND (unknown inbox), CIB_ENOMEM, CIB_ESTORAGE.
+ * during the callback. Returns CIB_OK, CIB_EINVAL (bad def; from after to;
+ * from or to outside CIB_TIME_MIN..CIB_TIME_MAX), CIB_ENOTFOUND (unknown
+ * inbox), CIB_ENOMEM, CIB_ESTORAGE (also: a stored time outside the range,
+ * naming its row).
  */
 CIB_API int cib_report_get(cib_ctx *ctx, const cib_report_def *def, cib_report *out,
                            cib_report_user_fn fn, void *user_data);

@@ -61,7 +61,7 @@ static int read_account(cib_ctx *ctx, const cib_row *row, void *arg)
                          "store has format %lld; this library (%s) reads format %d only",
                          (long long)a->format, CIB_VERSION_STRING, FORMAT);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &ctx->created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &ctx->created_at);
     if (!rc)
         rc = cib__row_int(ctx, row, "next_id", &a->next_id);
     if (!rc)
@@ -146,10 +146,12 @@ static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
  * channel, in one transaction (R-INBOX-1). */
 static int account_create(cib_ctx *ctx, const char *default_inbox_name)
 {
-    ctx->created_at = cib__now(ctx);
+    int rc = cib__now(ctx, &ctx->created_at);
+    if (rc)
+        return rc;
     ctx->secret = cib__random_seed();
     ctx->next_id = ctx->id_limit = 1;
-    int rc = cib__tx_begin(ctx);
+    rc = cib__tx_begin(ctx);
     if (rc)
         return rc;
     rc = account_write(ctx, ctx->id_limit);

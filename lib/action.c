@@ -88,13 +88,13 @@ static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
     }
 }
 
-/* Write a message and the conversation's new state; for a reply, deliver it
- * first. Reopens a closed conversation when `reopen`. `window_extra`: this
- * reply is the contact's one Messenger message after 24 hours (R-CHAN-8). */
+/* Write a message and the conversation's new state at time `now`; for a
+ * reply, deliver it first. Reopens a closed conversation when `reopen`.
+ * `window_extra`: this reply is the contact's one Messenger message after 24
+ * hours (R-CHAN-8). */
 static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__channel *ch,
-                       const char *to, cib__str text, int window_extra, uint64_t *out)
+                       const char *to, cib__str text, int window_extra, int64_t now, uint64_t *out)
 {
-    int64_t now = cib__now(ctx);
     int reopen = kind == CIB_MESSAGE_REPLY && !t->open;
     cib__conv next = *t->cv;
     next.n_messages++;
@@ -193,8 +193,11 @@ int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
      * more. */
     const cib__contact *c = t.cv->contact;
     int extra = 0;
-    if (!rc && ch->type == CIB_CHANNEL_MESSENGER &&
-        cib__now(ctx) - cib__contact_window_at(c) >= WINDOW_MS) {
+    int64_t now = 0;
+    if (!rc)
+        rc = cib__now(ctx, &now);
+    /* Both times are in CIB_TIME_MIN..CIB_TIME_MAX: the difference fits. */
+    if (!rc && ch->type == CIB_CHANNEL_MESSENGER && now - cib__contact_window_at(c) >= WINDOW_MS) {
         if (cib__contact_window_extra(c))
             rc = cib__fail(ctx, CIB_EWINDOW,
                            "the Messenger window of contact '%s' is closed: they last wrote more "
@@ -203,7 +206,7 @@ int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
         extra = 1;
     }
     if (!rc)
-        rc = add_message(ctx, &t, u, CIB_MESSAGE_REPLY, ch, to, body, extra, out_message);
+        rc = add_message(ctx, &t, u, CIB_MESSAGE_REPLY, ch, to, body, extra, now, out_message);
     target_release(ctx, &t);
     return rc;
 }
@@ -220,7 +223,11 @@ int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conver
         rc = begin_action(ctx, user, user_len, conversation, CIB_ACTION_COMMENT, &u, &t);
     if (rc)
         return rc;
-    rc = add_message(ctx, &t, u, CIB_MESSAGE_COMMENT, t.cv->channel, NULL, body, 0, out_message);
+    int64_t now;
+    rc = cib__now(ctx, &now);
+    if (!rc)
+        rc = add_message(ctx, &t, u, CIB_MESSAGE_COMMENT, t.cv->channel, NULL, body, 0, now,
+                         out_message);
     target_release(ctx, &t);
     return rc;
 }
@@ -311,12 +318,17 @@ int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already closed",
                          (unsigned long long)conversation);
     }
+    int64_t now;
+    if ((rc = cib__now(ctx, &now))) {
+        target_release(ctx, &t);
+        return rc;
+    }
     /* The assignee's room may take waiting work (R-ROUTE-8). */
     cib__plan plan;
     cib__plan_init(ctx, &plan);
     rc = cib__plan_move(ctx, &plan, t.cv->assignee, NULL, 0);
     if (!rc && !(rc = cib__tx_begin(ctx))) {
-        rc = cib__conv_write(ctx, t.cv, CIB_STATUS_CLOSED, cib__now(ctx));
+        rc = cib__conv_write(ctx, t.cv, CIB_STATUS_CLOSED, now);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
         rc = cib__tx_end(ctx, rc);

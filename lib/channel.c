@@ -434,8 +434,11 @@ int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
     int rc = def_read(ctx, def, &d, &s, 1);
     if (!rc)
         rc = spec_available(ctx, &s);
+    int64_t now;
     if (!rc)
-        rc = channel_install(ctx, &s, cib__now(ctx), WRITE_OWN_TX);
+        rc = cib__now(ctx, &now);
+    if (!rc)
+        rc = channel_install(ctx, &s, now, WRITE_OWN_TX);
     spec_free(ctx, &s);
     return rc;
 }
@@ -716,7 +719,7 @@ int cib__channel_load(cib_ctx *ctx, const cib_row *row)
     if (!rc)
         rc = cib__row_text(ctx, row, "sender_name", 1, &sender);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc)
         rc = cib__row_text(ctx, row, "sender_display", 1, &display);
     if (!rc)

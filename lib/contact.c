@@ -335,10 +335,12 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
         return rc;
     if (cib__contact_find(ctx, s.id.p, s.id.n))
         return cib__fail(ctx, CIB_ECONFLICT, "contact '%.*s' already exists", (int)s.id.n, s.id.p);
-    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__contact_reserve(ctx, 1)))
+    int64_t now;
+    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__now(ctx, &now)) ||
+        (rc = cib__contact_reserve(ctx, 1)))
         return rc;
     cib__contact *c;
-    if ((rc = contact_create(ctx, s.id, &s.email, s.owner, NULL, 0, cib__now(ctx), &c)))
+    if ((rc = contact_create(ctx, s.id, &s.email, s.owner, NULL, 0, now, &c)))
         return rc;
     rc = cib__tx_begin(ctx);
     if (rc == CIB_OK)
@@ -529,9 +531,9 @@ int cib__contact_load(cib_ctx *ctx, const cib_row *row)
     if (!rc)
         rc = cib__row_text(ctx, row, "owner", 1, &owner);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc)
-        rc = cib__row_int(ctx, row, "window_at", &window_at);
+        rc = cib__row_time(ctx, row, "window_at", 0, &window_at);
     if (!rc)
         rc = cib__row_int(ctx, row, "window_extra", &window_extra);
     if (!rc)

@@ -235,13 +235,13 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
     if (!rc)
         rc = cib__row_text(ctx, row, "status", 0, &status);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created);
     if (!rc)
-        rc = cib__row_int(ctx, row, "last_inbound_at", &last_inbound);
+        rc = cib__row_time(ctx, row, "last_inbound_at", 0, &last_inbound);
     if (!rc)
-        rc = cib__row_int_or_null(ctx, row, "first_reply_at", &first_reply);
+        rc = cib__row_time(ctx, row, "first_reply_at", 1, &first_reply);
     if (!rc)
-        rc = cib__row_int_or_null(ctx, row, "closed_at", &closed_at);
+        rc = cib__row_time(ctx, row, "closed_at", 1, &closed_at);
     if (!rc)
         rc = cib__row_int(ctx, row, "n_messages", &n_messages);
     if (!rc)

@@ -16,9 +16,26 @@ static int64_t system_clock(void *ud)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int64_t cib__now(cib_ctx *ctx)
+int cib__time_ok(int64_t t)
 {
-    return ctx->clock(ctx->clock_user_data);
+    return t >= CIB_TIME_MIN && t <= CIB_TIME_MAX;
+}
+
+int cib__now(cib_ctx *ctx, int64_t *out)
+{
+    int64_t t = ctx->clock(ctx->clock_user_data);
+    *out = t;
+    if (cib__time_ok(t))
+        return CIB_OK;
+    *out = 0;
+    int rc =
+        cib__fail(ctx, CIB_EINVAL,
+                  "invalid argument: the clock returned %lld, outside CIB_TIME_MIN..CIB_TIME_MAX "
+                  "(%lld..%lld ms since the epoch)",
+                  (long long)t, (long long)CIB_TIME_MIN, (long long)CIB_TIME_MAX);
+    if (ctx->batch) /* the batch as a whole fails: the clock is not the message's fault */
+        ctx->batch_failed = rc;
+    return rc;
 }
 
 static int limit(uint32_t v, uint32_t dflt, uint32_t min, uint32_t max, uint32_t *out)
@@ -104,11 +121,12 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
         ctx->sender = *o.sender;
         ctx->has_sender = 1;
     }
-    if (o.dedup_window_ms < 0 || (o.sender && o.sender->version != CIB_SENDER_VERSION)) {
+    if (o.dedup_window_ms < 0 || o.dedup_window_ms > CIB_TIME_MAX ||
+        (o.sender && o.sender->version != CIB_SENDER_VERSION)) {
         cib__free(&mem, ctx);
         return new_failed(opts,
-                          "invalid argument: 'opts->dedup_window_ms' is negative, or "
-                          "'opts->sender' is not CIB_SENDER_VERSION",
+                          "invalid argument: 'opts->dedup_window_ms' is negative or over "
+                          "CIB_TIME_MAX, or 'opts->sender' is not CIB_SENDER_VERSION",
                           CIB_EINVAL);
     }
     const char *zdir = o.zoneinfo_dir ? o.zoneinfo_dir : "/usr/share/zoneinfo";

@@ -68,8 +68,12 @@ struct cib_ctx {
     int has_cbmsg;
 };
 
-/* Now, from the context's clock. */
-int64_t cib__now(cib_ctx *ctx);
+/* Now, from the context's clock: CIB_OK, or CIB_EINVAL when the clock
+ * returned a time outside CIB_TIME_MIN..CIB_TIME_MAX (the message says so;
+ * inside a batch the batch fails). */
+int cib__now(cib_ctx *ctx, int64_t *out);
+/* 1 if t is inside CIB_TIME_MIN..CIB_TIME_MAX. */
+int cib__time_ok(int64_t t);
 
 /*
  * Read a versioned input struct. `out` holds the defaults (its CIB_*_INIT

@@ -234,11 +234,14 @@ int cib_inbox_add(cib_ctx *ctx, const cib_inbox_def *def)
     if (HASH_COUNT(ctx->inboxes) >= ctx->lim.max_inboxes)
         return cib__fail(ctx, CIB_ELIMIT, "the account has %u inboxes, the most it may have",
                          ctx->lim.max_inboxes);
+    int64_t now;
+    if ((rc = cib__now(ctx, &now)))
+        return rc;
     access_spec a;
     if ((rc = access_read(ctx, "access", d.access, &a)))
         return rc;
     cib__inbox *ib;
-    if ((rc = inbox_create(ctx, id, name, 0, &a, cib__now(ctx), &ib))) {
+    if ((rc = inbox_create(ctx, id, name, 0, &a, now, &ib))) {
         access_free(ctx, &a);
         return rc;
     }
@@ -476,7 +479,7 @@ int cib__inbox_create_default(cib_ctx *ctx, const char *name)
         return rc;
     access_spec a = {1, NULL, 0, NULL, 0};
     cib__inbox *ib;
-    if ((rc = inbox_create(ctx, id, sname, 1, &a, cib__now(ctx), &ib)))
+    if ((rc = inbox_create(ctx, id, sname, 1, &a, ctx->created_at, &ib)))
         return rc;
     rc = inbox_put(ctx, ib, NULL, NULL);
     if (!rc)
@@ -555,7 +558,7 @@ int cib__inbox_load(cib_ctx *ctx, const cib_row *row)
     if (!rc)
         rc = cib__row_list(ctx, row, "access_teams", &teams);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (rc)
         return rc;
     cib__str id;

@@ -555,11 +555,13 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
             return rc;
         return cib__info_write(ctx, "out", out, &r, sizeof r);
     }
+    int64_t now;
+    if ((rc = cib__now(ctx, &now)))
+        return rc;
     cib__fp thread;
     find_contact(ctx, &in, &p);
     if ((rc = find_conversation(ctx, &in, &p, &thread)))
         return rc;
-    int64_t now = cib__now(ctx);
     p.ids = cib__ids_save(ctx);
     cib__plan_init(ctx, &p.handout);
     if ((rc = decide(ctx, &in, &p))) {

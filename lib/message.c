@@ -132,7 +132,7 @@ static int deliver(cib_ctx *ctx, const cib_row *row, void *arg)
     if (!rc)
         rc = cib__row_text(ctx, row, "text", 0, &text);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc)
         rc = cib__row_text(ctx, row, "forwarded_by", 1, &fwd);
     if (!rc)

@@ -63,7 +63,7 @@ static int on_conversation(cib_ctx *ctx, const cib_row *row, void *arg)
     report *r = arg;
     int64_t created_at;
     uint64_t id;
-    int rc = cib__row_int(ctx, row, "created_at", &created_at);
+    int rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc && cib__id_parse(row->key, row->key_len, &id))
         rc = cib__fail(ctx, CIB_ESTORAGE, "store holds a malformed conversation key");
     if (rc || !in_range(r, created_at))
@@ -117,7 +117,7 @@ static int on_message(cib_ctx *ctx, const cib_row *row, void *arg)
         return rc;
     rc = cib__row_text(ctx, row, "author", 0, &by);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &at);
     if (!rc)
         rc = row_id(ctx, row, "conversation", &conv);
     if (!rc && cib__id_parse(row->key, row->key_len, &id))
@@ -222,7 +222,10 @@ static int gather(report *r, const cib__inbox *ib, int64_t **all, size_t *n_all)
         received *c = &r->conv[i];
         if (!c->first_by)
             continue;
-        int64_t t = c->first_at - c->created_at;
+        /* Both times are in CIB_TIME_MIN..CIB_TIME_MAX (checked when read):
+         * the difference fits. A reply stamped before its conversation (the
+         * host's clock went back) counts as an immediate answer. */
+        int64_t t = c->first_at > c->created_at ? c->first_at - c->created_at : 0;
         (*all)[(*n_all)++] = t;
         rc = push_time(ctx, c->first_by, t);
     }
@@ -242,6 +245,14 @@ int cib_report_get(cib_ctx *ctx, const cib_report_def *def, cib_report *out, cib
     cib__inbox *ib = NULL;
     if (!rc)
         rc = cib__inbox_arg(ctx, "inbox", q.inbox, q.inbox_len, &ib);
+    if (!rc && !cib__time_ok(q.from))
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: 'def->from' is %lld, outside CIB_TIME_MIN..CIB_TIME_MAX",
+                       (long long)q.from);
+    if (!rc && !cib__time_ok(q.to))
+        rc = cib__fail(ctx, CIB_EINVAL,
+                       "invalid argument: 'def->to' is %lld, outside CIB_TIME_MIN..CIB_TIME_MAX",
+                       (long long)q.to);
     if (!rc && q.from > q.to)
         rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: 'from' is after 'to'");
     if (rc)

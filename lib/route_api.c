@@ -121,7 +121,10 @@ int cib_chat_available(cib_ctx *ctx, const char *id, size_t id_len, int *availab
         *available = ch->rule->n_available > 0;
         break;
     case CIB_CHAT_BUSINESS_HOURS: {
-        int open = cib__hours_open(ch->hours, cib__now(ctx));
+        int64_t now;
+        if ((rc = cib__now(ctx, &now)))
+            return rc;
+        int open = cib__hours_open(ch->hours, now);
         if (open < 0)
             return cib__fail(ctx, CIB_ENOTFOUND,
                              "time zone '%s' of channel '%s' cannot be loaded from '%s' any "

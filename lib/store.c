@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -215,6 +216,17 @@ int cib__row_int_or_null(cib_ctx *ctx, const cib_row *r, const char *name, int64
     if (f && f->type == CIB_FIELD_NULL)
         return CIB_OK;
     return cib__row_int(ctx, r, name, out);
+}
+
+int cib__row_time(cib_ctx *ctx, const cib_row *r, const char *name, int nullable, int64_t *out)
+{
+    int rc = nullable ? cib__row_int_or_null(ctx, r, name, out) : cib__row_int(ctx, r, name, out);
+    if (rc || cib__time_ok(*out))
+        return rc;
+    char what[96];
+    snprintf(what, sizeof what, "is %lld, outside CIB_TIME_MIN..CIB_TIME_MAX", (long long)*out);
+    *out = 0;
+    return row_bad(ctx, r, name, what);
 }
 
 int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out)

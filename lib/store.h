@@ -90,6 +90,9 @@ int cib__row_text(cib_ctx *ctx, const cib_row *r, const char *name, int optional
 int cib__row_int(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out);
 /* An INT field that may be NULL (read as 0). */
 int cib__row_int_or_null(cib_ctx *ctx, const cib_row *r, const char *name, int64_t *out);
+/* A time field (INT; NULL too, as 0, when nullable) in
+ * CIB_TIME_MIN..CIB_TIME_MAX, else CIB_ESTORAGE naming the row and field. */
+int cib__row_time(cib_ctx *ctx, const cib_row *r, const char *name, int nullable, int64_t *out);
 int cib__row_list(cib_ctx *ctx, const cib_row *r, const char *name, const cib_field **out);
 /* Turn a failure to accept a stored row into CIB_ESTORAGE naming the row. */
 int cib__row_refused(cib_ctx *ctx, const cib_row *r, int rc);

@@ -216,7 +216,7 @@ static int read_ticket(cib_ctx *ctx, const cib_row *row, void *arg)
     if (!rc)
         rc = cib__row_text(ctx, row, "owner", 1, &owner);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (rc)
         return rc;
     if (cib__id_parse(conv.p, conv.n, &t->conversation) ||

@@ -158,9 +158,10 @@ int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
         return rc;
     if (cib__user_find(ctx, s.id.p, s.id.n))
         return cib__fail(ctx, CIB_ECONFLICT, "user '%.*s' already exists", (int)s.id.n, s.id.p);
-    if ((rc = email_available(ctx, &s.email, NULL)))
+    int64_t now;
+    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__now(ctx, &now)))
         return rc;
-    cib__user *u = user_new(ctx, &s, cib__now(ctx));
+    cib__user *u = user_new(ctx, &s, now);
     if (!u)
         return cib__nomem(ctx);
     if ((rc = user_link(ctx, u))) {
@@ -444,7 +445,7 @@ int cib__user_load(cib_ctx *ctx, const cib_row *row)
     if (!rc)
         rc = cib__row_text(ctx, row, "role", 0, &role);
     if (!rc)
-        rc = cib__row_int(ctx, row, "created_at", &created_at);
+        rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc)
         rc = cib__row_text(ctx, row, "status", 0, &status);
     if (!rc)

@@ -35,8 +35,8 @@ static void test_always_R_CHAN_7_R_AVAIL_3(void **state)
         utc(2026, 10, 25, 0, 30, 0),
         utc(2026, 1, 10, 3, 0, 0), /* a Saturday night */
         utc(2099, 12, 31, 23, 59, 59),
-        INT64_MAX,
-        INT64_MIN,
+        CIB_TIME_MAX,
+        CIB_TIME_MIN,
     };
     for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++)
         OPEN(e, "chat", instants[i]);
@@ -50,6 +50,10 @@ static void test_always_R_CHAN_7_R_AVAIL_3(void **state)
     assert_null(ch.tz);
     for (size_t i = 0; i < sizeof instants / sizeof instants[0]; i++)
         OPEN(e, "chat", instants[i]);
+    /* ALWAYS does not read the clock: one beyond the time range is fine. */
+    OPEN(e, "chat", INT64_MAX);
+    OPEN(e, "chat", INT64_MIN);
+    e->now = TENV_EPOCH_MS;
     /* A new channel with an explicit ALWAYS def. */
     cib_availability_def a = CIB_AVAILABILITY_DEF_INIT;
     cib_channel_def d = CIB_CHANNEL_DEF_INIT;
@@ -430,9 +434,19 @@ static void test_ranges_R_CHAN_7(void **state)
     assert_int_equal(minutes_open(e, "many", TENV_EPOCH_MS, TENV_EPOCH_MS + WEEK_MS), 64 * 10);
     OPEN(e, "many", WEEKDAY(63 % 7, 21, 0, 0)); /* range 63: 21:00-21:10 */
     CLOSED(e, "many", WEEKDAY(63 % 7, 21, 10, 0));
-    /* Extreme clocks do not break anything. */
-    open_at(e, "many", INT64_MAX);
-    open_at(e, "many", INT64_MIN);
+    /* The ends of the time range are answered; a clock beyond them is
+     * refused (the call fails, changes nothing, and the next one works). */
+    open_at(e, "many", CIB_TIME_MAX);
+    open_at(e, "many", CIB_TIME_MIN);
+    const int64_t beyond[] = {CIB_TIME_MAX + 1, CIB_TIME_MIN - 1, INT64_MAX, INT64_MIN};
+    for (size_t i = 0; i < 4; i++) {
+        e->now = beyond[i];
+        int a = 99;
+        expect_status(e, cib_chat_available(e->ctx, "many", CIB_NTS, &a), CIB_EINVAL,
+                      "the clock returned");
+        assert_int_equal(a, 0);
+    }
+    OPEN(e, "many", WEEKDAY(63 % 7, 21, 0, 0));
     tenv_free(e);
 }
 
