@@ -1178,8 +1178,9 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
  *
  * All or nothing, per batch: either every accepted message is stored, or,
  * when memory or storage fails anywhere in the batch (including its
- * commit), none is. The call then returns CIB_ENOMEM or CIB_ESTORAGE, naming
- * the message where it failed, and the context reloads its working set from
+ * commit), or the clock returns a time outside CIB_TIME_MIN..CIB_TIME_MAX,
+ * none is. The call then returns CIB_ENOMEM, CIB_ESTORAGE or CIB_EINVAL
+ * (the clock), naming the message where it failed, and the context reloads its working set from
  * the store (O(the account); if even that fails, the context refuses every
  * further call with CIB_ESTORAGE and must be freed). A message refused for
  * what it is (CIB_EINVAL, CIB_ENOTFOUND, CIB_EDISABLED: bad input, an
@@ -1199,7 +1200,7 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
  *  statuses  out: n statuses.
  * n may be 0 (nothing happens) up to CIB_BATCH_MAX.
  * Returns CIB_OK (the batch is stored; check statuses), CIB_EINVAL (bad
- * arguments: nothing ran), CIB_ENOMEM, CIB_ESTORAGE.
+ * arguments: nothing ran; or the clock, as above), CIB_ENOMEM, CIB_ESTORAGE.
  */
 CIB_API int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n,
                              cib_ingest_result *results, int *statuses);

@@ -8,9 +8,12 @@
  *
  * A message refused for what it is (bad input, an unknown or disabled
  * channel) wrote nothing: it gets its status and the batch goes on. A
- * failure of memory or storage anywhere fails the batch: the transaction is
- * rolled back, and since earlier messages already changed the working set,
- * the working set is loaded again from the store.
+ * failure of memory or storage anywhere, or a clock outside the time range,
+ * fails the batch: every such failure inside the transaction sets
+ * ctx->batch_failed, which is checked after each message, whatever its own
+ * status, and before the commit. The transaction is rolled back, and since
+ * earlier messages already changed the working set, the working set is
+ * loaded again from the store.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -119,12 +122,17 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
         cib_ingest_result *r = (cib_ingest_result *)(void *)((char *)results + i * out_stride);
         rc = cib__ingest_one(ctx, element(msgs, in_stride, i), r);
         statuses[i] = rc;
-        if (rc == CIB_OK && ctx->batch_failed)
-            rc = ctx->batch_failed; /* an event could not be queued */
+        /* The flag: a step inside the batch's transaction failed (a write,
+         * an event that could not be queued, the clock). Whatever status the
+         * message itself got, what it wrote cannot be committed. */
+        if (ctx->batch_failed)
+            return fail_batch(ctx, rc && !message_refused(rc) ? rc : ctx->batch_failed, i);
         if (rc && !message_refused(rc))
             return fail_batch(ctx, rc, i);
     }
     ctx->batch = 0;
+    if (ctx->batch_failed) /* never commit a transaction with a failed step */
+        return fail_batch(ctx, ctx->batch_failed, SIZE_MAX);
     if ((rc = ctx->store.commit(ctx->store.user_data))) {
         cib__tx_failed(ctx, "commit", rc);
         return fail_batch(ctx, CIB_ESTORAGE, SIZE_MAX);

@@ -276,6 +276,63 @@ static void test_sweep_batch_R_HOST_1(void **state)
     sweep_op(events_setup, op_batch, NULL);
 }
 
+/* A clock that goes out of range on one call. */
+typedef struct bad_clock {
+    int calls, bad_at;
+} bad_clock;
+
+static int64_t clock_going_bad(void *ud)
+{
+    bad_clock *c = ud;
+    return ++c->calls == c->bad_at ? INT64_MAX : TENV_EPOCH_MS;
+}
+
+/* R-HOST-1, R-AVAIL-3: a failure inside the batch's transaction fails the
+ * whole batch, whatever status the message where it happened got: here the
+ * clock, outside CIB_TIME_MIN..CIB_TIME_MAX at the third message (which
+ * alone would be refused with CIB_EINVAL). Nothing of the batch is kept, no
+ * event is delivered, and the context works on. */
+static void test_failure_flag_rolls_back_R_HOST_1(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    struct log l = {"", NULL, 0};
+    e->opts.on_event = on_event;
+    e->opts.event_user_data = &l;
+    tenv_reopen(e);
+    l.ctx = e->ctx;
+    busy_setup(e);
+    bad_clock c = {0, 3};
+    e->opts.clock = clock_going_bad;
+    e->opts.clock_user_data = &c;
+    tenv_reopen(e);
+    l.ctx = e->ctx;
+    char *before = tenv_snapshot(e);
+    c.calls = 0;
+    l.text[0] = '\0';
+    expect_status(e, op_batch(e->ctx, NULL), CIB_EINVAL, "at message 2");
+    assert_non_null(strstr(cib_errmsg(e->ctx), "the clock returned"));
+    assert_string_equal(l.text, "");
+    expect_unchanged(e, before);
+    free(before);
+    /* With a good clock the same batch goes through, once. */
+    c.bad_at = -1;
+    expect_status(e, op_batch(e->ctx, NULL), CIB_OK, NULL);
+    assert_non_null(strstr(l.text, "created:"));
+    cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+    tenv_reopen(e);
+    l.ctx = e->ctx;
+    uint64_t ids[8];
+    size_t n = 0;
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.inbox = "support";
+    expect_status(e, cib_view(e->ctx, &q, ids, 8, &n, NULL), CIB_OK, NULL);
+    assert_int_equal(n, 4); /* s0's, t1's, s3's and the chat's */
+    expect_status(e, cib_conversation_get(e->ctx, NULL, 0, ids[1], &ci), CIB_OK, NULL);
+    assert_int_equal(ci.n_messages, 2);
+    tenv_free(e);
+}
+
 /* A store that fails every call from a given one on (the batch, then the
  * reload of the working set). */
 typedef struct failing {
@@ -381,6 +438,7 @@ int main(void)
         cmocka_unit_test(test_batch_bad_arguments_R_HOST_4),
         cmocka_unit_test(test_batch_same_as_one_by_one_R_HOST_1),
         cmocka_unit_test(test_sweep_batch_R_HOST_1),
+        cmocka_unit_test(test_failure_flag_rolls_back_R_HOST_1),
         cmocka_unit_test(test_broken_after_failed_reload_R_HOST_1),
     };
     return TENV_RUN(tests);
