@@ -747,7 +747,11 @@ enum cib_routing_mode {
 /* Who among the eligible users gets it (R-ROUTE-7). */
 enum cib_strategy {
     CIB_FIRST_AVAILABLE = 1, /* the first in list order (a team: its members) */
-    CIB_ROUND_ROBIN = 2,     /* the next after the last one this rule picked */
+    CIB_ROUND_ROBIN = 2,     /* the next after the last one this rule picked
+                                (kept through rule, team, seat and access
+                                changes and restarts; while that user is not
+                                on the rule, from the top; forgotten when the
+                                user is removed) */
     CIB_LEAST_LOADED = 3     /* fewest open assigned conversations; ties: the
                                 longest since their last assignment */
 };

@@ -219,9 +219,31 @@ int cib__route_load_cursor(cib_ctx *ctx, const cib_row *row)
     extern cib__channel *cib__channel_find(cib_ctx *, const char *, size_t);
     cib__channel *ch = cib__channel_find(ctx, row->key, row->key_len);
     cib__user *u = cursor.p ? cib__user_find(ctx, cursor.p, cursor.n) : NULL;
-    if (ch && u && cib__rule_member(ch->rule, u))
-        ch->rule->cursor = u; /* a cursor of a vanished channel or user is moot */
+    if (ch && u)
+        ch->rule->cursor = u; /* kept, member or not, as cib__rule_install does */
     return CIB_OK;
+}
+
+int cib__route_write_forget(cib_ctx *ctx, const cib__user *u)
+{
+    cib__channel *ch, *tmp;
+    HASH_ITER (hh, ctx->channels, ch, tmp) {
+        if (ch->rule->cursor == u) {
+            int rc = write_cursor(ctx, ch->rule, NULL);
+            if (rc)
+                return rc;
+        }
+    }
+    return CIB_OK;
+}
+
+void cib__route_apply_forget(cib_ctx *ctx, const cib__user *u)
+{
+    cib__channel *ch, *tmp;
+    HASH_ITER (hh, ctx->channels, ch, tmp) {
+        if (ch->rule->cursor == u)
+            ch->rule->cursor = NULL;
+    }
 }
 
 /* ---- hand-out plans ---- */

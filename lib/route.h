@@ -53,6 +53,11 @@ void cib__wait_drop(cib_ctx *ctx, cib__conv *cv);
 int cib__route_load_queues(cib_ctx *ctx);
 /* Opening: a stored ROUTING row (a round-robin cursor). */
 int cib__route_load_cursor(cib_ctx *ctx, const cib_row *row);
+/* Removing user u: inside the transaction, clear the stored cursors that
+ * name u (a user later added with the same id is someone else); after the
+ * commit (and after installing rebuilt rules), the same in memory. */
+int cib__route_write_forget(cib_ctx *ctx, const cib__user *u);
+void cib__route_apply_forget(cib_ctx *ctx, const cib__user *u);
 
 /* ---- hand-out plans ---- */
 

@@ -454,8 +454,11 @@ void cib__rule_install(cib_ctx *ctx, cib__channel *ch, cib__rule *r)
     }
     r->linked = 1;
     if (old) {
-        if (old->cursor && cib__rule_member(r, old->cursor))
-            r->cursor = old->cursor;
+        /* The turn is kept whatever the rebuild did to its user (R-ROUTE-7:
+         * round robin goes on after the last user the rule picked; a user who
+         * left the list and comes back is still that user). The store keeps
+         * it too, so a restart sees the same turn. */
+        r->cursor = old->cursor;
         r->wait_head = old->wait_head;
         r->wait_tail = old->wait_tail;
         r->n_waiting = old->n_waiting;

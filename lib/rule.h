@@ -54,7 +54,9 @@ struct cib__rule {
     size_t n_members;
     cib__bits eligible;
     cib__tree by_load;
-    cib__user *cursor;  /* round robin: this rule's last pick, or NULL */
+    cib__user *cursor;  /* round robin: this rule's last pick, or NULL; it
+                           may have left the rule since (then the next pick
+                           starts from the top) */
     size_t n_available; /* members available, with a paid seat and access */
     cib__wait *wait_head, *wait_tail;
     size_t n_waiting;
@@ -100,7 +102,8 @@ void cib__rules_drop_owner(cib_ctx *ctx, const cib__user *drop_owner);
 void cib__rules_install(cib_ctx *ctx, cib__rebuild *rb);
 void cib__rules_discard(cib_ctx *ctx, cib__rebuild *rb);
 
-/* After the commit: replace ch's rule, keeping its cursor and queue. */
+/* After the commit: replace ch's rule, keeping its cursor (even when its user
+ * is no longer a member) and its queue. */
 void cib__rule_install(cib_ctx *ctx, cib__channel *ch, cib__rule *r);
 void cib__rule_free(cib_ctx *ctx, cib__rule *r);
 

@@ -351,12 +351,15 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
     if (!rc)
         rc = cib__conv_write_without_user(ctx, u);
     if (!rc)
+        rc = cib__route_write_forget(ctx, u);
+    if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_USER, u->id, u->id_len);
     if ((rc = cib__tx_end(ctx, rc))) {
         cib__rules_discard(ctx, &rb);
         return rc;
     }
     cib__rules_install(ctx, &rb);
+    cib__route_apply_forget(ctx, u);
     cib__rules_drop_owner(ctx, u);
     cib__conv_drop_user(ctx, u);
     cib__team_drop_user(ctx, u);
