@@ -210,10 +210,22 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
     return cib__tx_put(ctx, &b.row);
 }
 
+/* Property sets met while loading the open conversations: a conversation
+ * whose properties equal its channel's, or those of one loaded before it,
+ * shares that set, as it did before the restart (R-CHAN-10), instead of
+ * holding a copy. A few recent sets are enough: a channel's conversations
+ * hold its current set, or one of the few it had before an update. */
+#define SEEN_SETS 16
+typedef struct seen_sets {
+    cib__props *v[SEEN_SETS]; /* references, released after the load */
+    size_t next;
+} seen_sets;
+
 struct decoded {
     cib__conv *cv;
     int status;
     int64_t closed_at;
+    seen_sets *seen; /* NULL: no sharing but with the channel */
 };
 
 /* A stored conversation row into a detached object. */
@@ -279,9 +291,21 @@ static int decode(cib_ctx *ctx, const cib_row *row, void *arg)
     if (bad)
         return cib__fail(ctx, CIB_ESTORAGE, "store holds a bad conversation row '%.*s': %s",
                          (int)(row->key_len > 40 ? 40 : row->key_len), row->key, bad);
+    cib__props *sets[1 + SEEN_SETS] = {ch->props};
+    size_t n_sets = 1;
+    for (size_t i = 0; d->seen && i < SEEN_SETS; i++)
+        sets[n_sets++] = d->seen->v[i];
     cib__props *props = NULL;
-    if ((rc = cib__props_load(ctx, row, &props)))
+    if ((rc = cib__props_load_shared(ctx, row, sets, n_sets, &props)))
         return cib__row_refused(ctx, row, rc);
+    int known = 0;
+    for (size_t i = 0; i < n_sets; i++)
+        known |= props == sets[i];
+    if (d->seen && props && !known) { /* a new set: remember it */
+        cib__props_unref(ctx, d->seen->v[d->seen->next]);
+        d->seen->v[d->seen->next] = cib__props_ref(props);
+        d->seen->next = (d->seen->next + 1) % SEEN_SETS;
+    }
     cib__conv *cv = cib__conv_new(ctx, id, ch, c, props, created);
     cib__props_unref(ctx, props);
     if (!cv)
@@ -312,7 +336,7 @@ int cib__conv_read(cib_ctx *ctx, uint64_t id, cib__conv **out, int *status, int6
 {
     char key[21];
     size_t n = cib__id_key(id, key);
-    struct decoded d = {NULL, 0, 0};
+    struct decoded d = {NULL, 0, 0, NULL};
     int rc = cib__store_get(ctx, CIB_KIND_CONVERSATION, key, n, decode, &d);
     if (rc)
         return rc;
@@ -324,8 +348,7 @@ int cib__conv_read(cib_ctx *ctx, uint64_t id, cib__conv **out, int *status, int6
 
 static int load_open(cib_ctx *ctx, const cib_row *row, void *arg)
 {
-    (void)arg;
-    struct decoded d = {NULL, 0, 0};
+    struct decoded d = {NULL, 0, 0, arg};
     int rc = decode(ctx, row, &d);
     if (rc)
         return rc;
@@ -350,7 +373,12 @@ static int load_open(cib_ctx *ctx, const cib_row *row, void *arg)
 
 int cib__conv_load_open(cib_ctx *ctx)
 {
-    return cib__store_find(ctx, CIB_KIND_CONVERSATION, "status", "open", 4, load_open, NULL);
+    seen_sets seen;
+    memset(&seen, 0, sizeof seen);
+    int rc = cib__store_find(ctx, CIB_KIND_CONVERSATION, "status", "open", 4, load_open, &seen);
+    for (size_t i = 0; i < SEEN_SETS; i++)
+        cib__props_unref(ctx, seen.v[i]);
+    return rc;
 }
 
 /* The open conversations of a tree, in order, safe against unlinking the

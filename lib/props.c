@@ -128,6 +128,39 @@ int cib__props_load_as(cib_ctx *ctx, const cib_row *row, const char *key_field,
     return rc;
 }
 
+/* Does the list hold exactly these strings, in order? */
+static int list_is(const cib_field *f, char *const *v, const size_t *lens, size_t n)
+{
+    if (f->n_items != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = f->item_lens ? f->item_lens[i] : strlen(f->items[i]);
+        if (!cib__streq(f->items[i], len, v[i], lens[i]))
+            return 0;
+    }
+    return 1;
+}
+
+int cib__props_load_shared(cib_ctx *ctx, const cib_row *row, cib__props *const *sets, size_t n,
+                           cib__props **out)
+{
+    const cib_field *keys, *values;
+    int rc = cib__row_list(ctx, row, "property_keys", &keys);
+    if (!rc)
+        rc = cib__row_list(ctx, row, "property_values", &values);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const cib__props *p = sets[i];
+        if (p && list_is(keys, p->keys, p->key_lens, p->n) &&
+            list_is(values, p->values, p->value_lens, p->n)) {
+            *out = cib__props_ref(sets[i]);
+            return CIB_OK;
+        }
+    }
+    return cib__props_load(ctx, row, out);
+}
+
 void cib__props_row(cib__rowb *b, const cib__props *p)
 {
     cib__props_row_as(b, "property_keys", "property_values", p);

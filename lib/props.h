@@ -19,6 +19,11 @@ int cib__props_make(cib_ctx *ctx, const char *arg, const char *const *keys, cons
                     cib__props **out);
 /* The same from a stored row's property_keys and property_values. */
 int cib__props_load(cib_ctx *ctx, const cib_row *row, cib__props **out);
+/* As cib__props_load(), but when the row holds exactly the properties of
+ * one of sets[0..n) (entries may be NULL), a new reference to that set: no
+ * copy. Sets are immutable, so sharing them is safe. */
+int cib__props_load_shared(cib_ctx *ctx, const cib_row *row, cib__props *const *sets, size_t n,
+                           cib__props **out);
 /* Add property_keys and property_values to a row. */
 void cib__props_row(cib__rowb *b, const cib__props *p);
 /* The same with other field names. */
