@@ -323,9 +323,10 @@ typedef struct cib_options {
  * If the store holds an account, the context is rebuilt from it. If the store
  * is empty, a new account is written to it: the default inbox (id "default")
  * with a fallback email channel (id "default-fallback") (R-INBOX-1).
- * Returns CIB_OK, CIB_EINVAL (bad options), CIB_ENOMEM, CIB_ESTORAGE (the
- * store failed, or holds data this version cannot read: a newer format, or
- * rows that break the account's rules). No context exists to hold the message
+ * Returns CIB_OK, CIB_EINVAL (bad options; for a new account, a clock
+ * outside CIB_TIME_MIN..CIB_TIME_MAX), CIB_ENOMEM, CIB_ESTORAGE (the store
+ * failed, or holds data this version cannot read: a newer format, rows that
+ * break the account's rules, a time outside the range). No context exists to hold the message
  * of a failure, so it is written to opts->error_buffer when one is given.
  * The new context owns nothing of the caller's; free it with cib_ctx_free().
  */
@@ -968,8 +969,9 @@ CIB_API int cib_channel_set_availability(cib_ctx *ctx, const char *id, size_t id
 
 /* Is this chat channel available now, for the host's chat widget (R-CHAN-7)?
  * *available is set to 1 or 0; a disabled channel is never available. Read
- * the clock once. Read-only. Returns CIB_OK, CIB_EINVAL (not a chat
- * channel), CIB_ENOTFOUND (an unknown channel; or business hours whose
+ * the clock once (business hours only). Read-only. Returns CIB_OK, CIB_EINVAL
+ * (not a chat channel; the clock outside CIB_TIME_MIN..CIB_TIME_MAX),
+ * CIB_ENOTFOUND (an unknown channel; or business hours whose
  * stored zone can no longer be loaded from the zoneinfo directory, e.g.
  * after a tzdata upgrade dropped the name: *available is 0; the account
  * still opens, and setting the availability again repairs it). */
