@@ -293,8 +293,9 @@ typedef struct cib_options {
                                        inbox; 0: 100 (R-INBOX-2) */
     uint32_t max_id_len;            /* bytes per id; 0: 255; 16 to 4096 */
     uint32_t max_name_len;          /* bytes per name; 0: 255; 16 to 4096 */
-    uint32_t max_text_len;          /* bytes per message text; 0: 65536;
-                                       at most 16777216 */
+    uint32_t max_text_len;          /* bytes per message text (inbound,
+                                       replies, comments); 0: 262144
+                                       (256 KiB); at most 16777216 */
     uint64_t hash_seed;             /* seed of the context's hash tables;
                                        0: a random seed from the OS */
     const char *default_inbox_name; /* NUL-terminated; NULL: "Inbox" */
@@ -309,11 +310,21 @@ typedef struct cib_options {
     const char *zoneinfo_dir; /* TZif files for business hours;
                                  NUL-terminated, copied;
                                  NULL: "/usr/share/zoneinfo" */
+    /* Caps (see "Limits" below and cib_limit()); 0: the default. */
+    uint32_t max_contacts;           /* contacts per account; 0: no cap */
+    uint32_t max_open_conversations; /* open conversations; 0: no cap */
+    uint32_t max_conversations;      /* conversations ever stored, open and
+                                        closed; 0: no cap */
+    uint32_t max_attachments;        /* per inbound message; 0: 100;
+                                        1 to 100 */
+    uint64_t heap_budget;            /* bytes the context may hold through
+                                        its allocator; 0: no budget (and no
+                                        counting); UINT64_MAX: count only */
 } cib_options;
 #define CIB_OPTIONS_INIT                                                                           \
     {                                                                                              \
         sizeof(cib_options), NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0,     \
-            NULL, 0, NULL                                                                          \
+            NULL, 0, NULL, 0, 0, 0, 0, 0                                                           \
     }
 
 /*
@@ -335,6 +346,105 @@ CIB_API int cib_ctx_new(const cib_options *opts, cib_ctx **out);
 /* Free a context and everything it owns. NULL is a no-op. A host-supplied
  * store is not closed. */
 CIB_API void cib_ctx_free(cib_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Limits                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Caps on what an account holds, set in cib_options and changed at run time
+ * with cib_limit() (after sqlite3_limit()). A call that would pass a cap is
+ * refused with CIB_ELIMIT and a message naming the cap and its value
+ * ("the account has 500 contacts, the most max_contacts (500) allows"), and
+ * changes nothing. Where they bite:
+ *  CONTACTS            cib_contact_add(), and cib_ingest() from an unknown
+ *                      sender (R-CONV-1). Default: no cap.
+ *  OPEN_CONVERSATIONS  a new conversation (cib_ingest()), and reopening a
+ *                      closed one: cib_reopen(), a reply to it, or an inbound
+ *                      message on its thread. Open conversations are the
+ *                      working set in memory (about 250 bytes each), so this
+ *                      is the cap that bounds memory. Default: no cap.
+ *  CONVERSATIONS       a new conversation; open and closed ones count, and
+ *                      an inbox's removal gives room back. The context then
+ *                      counts the stored conversations once when it opens
+ *                      (or when the cap is first set), a scan of the store's
+ *                      conversations: O(history), paid only with this cap.
+ *                      Default: no cap.
+ *  TEXT                max_text_len: the bytes of an inbound message's text,
+ *                      a reply or a comment. Default 262144 (256 KiB: long
+ *                      HTML-stripped mail threads fit), at most 16 MiB.
+ *  ATTACHMENTS         attachments of one inbound message. Default and most
+ *                      100: far more than a chat or mail client sends in one
+ *                      message, and it bounds the message row's attachment
+ *                      list (100 names of at most max_name_len bytes).
+ *  INBOXES             max_inboxes (R-INBOX-2), default 100.
+ *  HEAP                the heap budget, below.
+ * In cib_ingest_batch() a message over a cap gets CIB_ELIMIT in its status
+ * and the batch goes on, as for other messages refused for what they are.
+ * An account that already holds more than a cap allows (it was written under
+ * a larger cap, or the cap was lowered at run time) is loaded whole and
+ * works; only new contacts or conversations are refused until it is under
+ * the cap again.
+ *
+ * The heap budget (after sqlite3_hard_heap_limit64()). With heap_budget set,
+ * every block the context allocates goes through a counting wrapper around
+ * its allocator: the working set, scratch buffers, and the built-in store
+ * when the context made it (opts->store NULL). A host's store, including
+ * the SQLite adapter, is not counted (see <convinbox/sqlite.h>). An
+ * allocation that would take the live bytes past the budget fails like any
+ * allocation failure: the call returns CIB_ENOMEM, changes nothing, and its
+ * message ends with "the heap budget of N bytes is reached (...)"; the
+ * context stays usable and calls that need less memory still succeed.
+ * CIB_ENOMEM rather than CIB_ELIMIT because the budget bites wherever
+ * memory is asked for, and every call already undoes itself cleanly on an
+ * allocation failure (a failed batch reloads its working set, which the
+ * budget does not hold back). Counting costs 16 bytes per block, which is
+ * counted too; the context's own struct (about 9 KB) counts from the start.
+ * A budget below what the account needs to load makes cib_ctx_new() fail
+ * with CIB_ENOMEM. Without a budget nothing is counted.
+ *
+ * Scratch buffers that grow with one call (the built-in store's row packing
+ * buffer and transaction journal) are released after that call when they
+ * grew past a few kilobytes, so a 256 KiB message does not stay in memory
+ * after it is stored.
+ */
+enum cib_limit_kind {
+    CIB_LIMIT_INBOXES = 1,            /* max_inboxes: 1 .. UINT32_MAX */
+    CIB_LIMIT_CONTACTS = 2,           /* max_contacts: 0 (none) .. UINT32_MAX */
+    CIB_LIMIT_OPEN_CONVERSATIONS = 3, /* max_open_conversations: the same */
+    CIB_LIMIT_CONVERSATIONS = 4,      /* max_conversations: the same */
+    CIB_LIMIT_TEXT = 5,               /* max_text_len: 1 .. 16777216 */
+    CIB_LIMIT_ATTACHMENTS = 6,        /* max_attachments: 1 .. 100 */
+    CIB_LIMIT_HEAP = 7                /* heap_budget in bytes: 0 (none) ..
+                                         INT64_MAX */
+};
+
+/*
+ * Read or change a cap at run time.
+ *  which      enum cib_limit_kind.
+ *  new_value  < 0: only read; 0: the default of cib_options (no cap, or the
+ *             default value); else the new value, within the range above.
+ *  old_value  out, may be NULL: the value before the call (0: no cap).
+ * Unlike sqlite3_limit(), it returns a status and refuses a value outside
+ * the range (CIB_EINVAL) instead of clamping it. A cap may be set below what
+ * the account holds: nothing is removed, new objects are refused. The heap
+ * budget can be changed only on a context created with one (its blocks are
+ * counted from the start); 0 then means no budget, still counting. Setting
+ * max_conversations on a context that does not count its conversations yet
+ * counts them (a scan of the store: CIB_ESTORAGE, CIB_ENOMEM possible).
+ * Reading is allowed anywhere; changing is refused inside a callback
+ * (CIB_EINVAL). Returns CIB_OK, CIB_EINVAL (unknown which, value out of
+ * range, heap budget on a context without one), CIB_ENOMEM, CIB_ESTORAGE.
+ */
+CIB_API int cib_limit(cib_ctx *ctx, int which, int64_t new_value, int64_t *old_value);
+
+/*
+ * The bytes the context holds through its allocator now (*live) and at most
+ * so far (*peak), headers included; either pointer may be NULL. Only a
+ * context created with a heap_budget counts them (UINT64_MAX: count without
+ * a budget); others return CIB_EINVAL. Read-only. Returns CIB_OK, CIB_EINVAL.
+ */
+CIB_API int cib_memory_used(cib_ctx *ctx, uint64_t *live, uint64_t *peak);
 
 /*
  * The detail of the last failed call on this context, e.g.
@@ -528,7 +638,8 @@ typedef struct cib_contact_def {
  * Add a contact (a person who writes in). Ids beginning with "cib:" are
  * reserved for the contacts cib_ingest() creates.
  * Returns CIB_OK; CIB_EINVAL; CIB_ENOTFOUND (unknown owner); CIB_ECONFLICT
- * (the id exists, or another contact has this email); CIB_ENOMEM; CIB_ESTORAGE.
+ * (the id exists, or another contact has this email); CIB_ELIMIT
+ * (max_contacts); CIB_ENOMEM; CIB_ESTORAGE.
  */
 CIB_API int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def);
 
@@ -1116,7 +1227,7 @@ typedef struct cib_inbound {
     const size_t *cc_lens; /* NULL: NUL-terminated */
     size_t n_cc;           /* at most 100 */
     const cib_attachment *attachments;
-    size_t n_attachments; /* at most 100 */
+    size_t n_attachments; /* at most max_attachments (100) */
 } cib_inbound;
 #define CIB_INBOUND_INIT                                                                           \
     {                                                                                              \
@@ -1166,9 +1277,11 @@ typedef struct cib_ingest_result {
  * begin with "cib:". Events: CONVERSATION_CREATED or REOPENED, ASSIGNED,
  * NOTIFICATION, TICKET_CREATED, then MESSAGE_ADDED.
  *  msg  in, not NULL.   out  out, not NULL, its size set.
- * Returns CIB_OK; CIB_EINVAL (bad message: unknown attachment kind, a text
- * too long, forwarded_by or cc on a non-email channel, ...); CIB_ENOTFOUND
- * (unknown channel); CIB_EDISABLED; CIB_ENOMEM; CIB_ESTORAGE.
+ * Returns CIB_OK; CIB_EINVAL (bad message: unknown attachment kind,
+ * forwarded_by or cc on a non-email channel, ...); CIB_ENOTFOUND (unknown
+ * channel); CIB_EDISABLED; CIB_ELIMIT (a text longer than max_text_len, more
+ * than max_attachments, or a new contact or conversation past its cap: see
+ * "Limits"); CIB_ENOMEM; CIB_ESTORAGE.
  */
 CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out);
 
@@ -1189,8 +1302,8 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
  * (the clock), naming the message where it failed, and the context reloads its working set from
  * the store (O(the account); if even that fails, the context refuses every
  * further call with CIB_ESTORAGE and must be freed). A message refused for
- * what it is (CIB_EINVAL, CIB_ENOTFOUND, CIB_EDISABLED: bad input, an
- * unknown or disabled channel) changes nothing, gets its status in
+ * what it is (CIB_EINVAL, CIB_ENOTFOUND, CIB_EDISABLED, CIB_ELIMIT: bad
+ * input, an unknown or disabled channel, a cap) changes nothing, gets its status in
  * statuses[i], and does not stop the batch; send it alone to read why.
  * Events are delivered after the commit, in order; none for a failed batch.
  *
@@ -1236,18 +1349,21 @@ CIB_API int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n,
  * the contact's, across their conversations: a message in any of them opens
  * it again (Messenger ids are per page, so a contact writes on one page). The reply is
  * delivered through the host's sender before it is recorded (R-HOST-2).
- *  text: 1..max_text_len bytes.  out_message: out, may be NULL.
+ *  text: 1..max_text_len bytes (longer: CIB_ELIMIT).  out_message: out, may
+ *  be NULL. A reply that reopens a closed conversation counts against
+ *  max_open_conversations (CIB_ELIMIT).
  * Returns CIB_OK, CIB_EINVAL (no sender for the channel type, the contact has
  * no address there, another inbox's channel), CIB_ENOTFOUND, CIB_EFORBIDDEN,
- * CIB_EDISABLED, CIB_EWINDOW, CIB_ENOMEM, CIB_ESTORAGE, or the sender's
- * status.
+ * CIB_EDISABLED, CIB_EWINDOW, CIB_ELIMIT, CIB_ENOMEM, CIB_ESTORAGE, or the
+ * sender's status.
  */
 CIB_API int cib_reply(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
                       const char *text, size_t text_len, const char *channel, size_t channel_len,
                       uint64_t *out_message);
 
-/* Add an internal comment, never delivered. Returns as cib_reply(), without
- * the channel and sender statuses. */
+/* Add an internal comment, never delivered (it does not reopen, so only
+ * max_text_len applies). Returns as cib_reply(), without the channel and
+ * sender statuses. */
 CIB_API int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
                         const char *text, size_t text_len, uint64_t *out_message);
 
@@ -1279,7 +1395,7 @@ CIB_API int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t 
 
 /* Reopen a closed conversation, keeping its assignee if they still exist
  * (it is not routed again, and does not queue). Event: REOPENED. Returns as
- * cib_close(). */
+ * cib_close(), and CIB_ELIMIT (max_open_conversations). */
 CIB_API int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation);
 
 /* ------------------------------------------------------------------------ */

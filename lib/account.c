@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "caps.h"
 #include "channel.h"
 #include "contact.h"
 #include "conversation.h"
@@ -173,7 +174,9 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
         if (!rc && rows)
             rc = cib__fail(ctx, CIB_ESTORAGE,
                            "store holds %zu rows but no account row: not an account", rows);
-        return rc ? rc : account_create(ctx, default_inbox_name);
+        if (!rc)
+            rc = account_create(ctx, default_inbox_name);
+        return rc ? rc : cib__caps_load(ctx);
     }
     ctx->secret = (uint64_t)a.secret;
     ctx->next_id = ctx->id_limit = (uint64_t)a.next_id;
@@ -187,6 +190,8 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
         rc = cib__route_load_queues(ctx);
     if (!rc)
         rc = cib__dedup_load(ctx);
+    if (!rc)
+        rc = cib__caps_load(ctx);
     return rc;
 }
 

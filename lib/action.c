@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "caps.h"
 #include "channel.h"
 #include "contact.h"
 #include "conversation.h"
@@ -100,7 +101,9 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
     next.n_messages++;
     if (kind == CIB_MESSAGE_REPLY && !next.first_reply_at)
         next.first_reply_at = now;
-    int rc = reopen ? cib__conv_reserve(ctx, t->cv) : CIB_OK;
+    int rc = reopen ? cib__cap_conversation(ctx, 0) : CIB_OK;
+    if (!rc && reopen)
+        rc = cib__conv_reserve(ctx, t->cv);
     if (rc)
         return rc;
     cib__ids_mark ids = cib__ids_save(ctx);
@@ -152,6 +155,9 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
 
 static int check_body(cib_ctx *ctx, const char *text, size_t len, cib__str *out)
 {
+    int rc = cib__cap_text(ctx, "text", text, len);
+    if (rc)
+        return rc;
     return cib__check_text(ctx, "text", -1, text, len, ctx->lim.max_text_len, CIB__TEXT_MULTILINE,
                            out);
 }
@@ -356,7 +362,9 @@ int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
     if (t.open)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already open",
                          (unsigned long long)conversation);
-    rc = cib__conv_reserve(ctx, t.cv);
+    rc = cib__cap_conversation(ctx, 0);
+    if (!rc)
+        rc = cib__conv_reserve(ctx, t.cv);
     if (!rc && (rc = write_state(ctx, t.cv, CIB_STATUS_OPEN, 0)))
         cib__conv_unreserve(ctx, t.cv);
     if (rc) {

@@ -21,13 +21,15 @@
 
 #include "account.h"
 #include "error.h"
+#include "heap.h"
 #include "ingest.h"
 #include "store.h"
 
-/* Refused for what the message is: nothing was written. */
+/* Refused for what the message is (or a cap it would pass): nothing was
+ * written. */
 static int message_refused(int rc)
 {
-    return rc == CIB_EINVAL || rc == CIB_ENOTFOUND || rc == CIB_EDISABLED;
+    return rc == CIB_EINVAL || rc == CIB_ENOTFOUND || rc == CIB_EDISABLED || rc == CIB_ELIMIT;
 }
 
 /* Read element i of an array of versioned structs whose stride is the
@@ -84,7 +86,14 @@ static int fail_batch(cib_ctx *ctx, int rc, size_t at)
         snprintf(where, sizeof where, "at its commit");
     else
         snprintf(where, sizeof where, "at message %zu", at);
-    if (cib__account_reload(ctx)) {
+    /* The reload rebuilds what was there before the batch: the heap budget
+     * does not hold it back (a refusal here would break the context). */
+    if (ctx->heap)
+        ctx->heap->suspended++;
+    int reload_rc = cib__account_reload(ctx);
+    if (ctx->heap)
+        ctx->heap->suspended--;
+    if (reload_rc) {
         char reload[sizeof ctx->errmsg];
         memcpy(reload, ctx->errmsg, sizeof reload);
         return cib__fail(ctx, CIB_ESTORAGE,

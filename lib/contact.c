@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
 #include "conversation.h"
 #include "error.h"
 #include "user.h"
@@ -336,8 +337,8 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
     if (cib__contact_find(ctx, s.id.p, s.id.n))
         return cib__fail(ctx, CIB_ECONFLICT, "contact '%.*s' already exists", (int)s.id.n, s.id.p);
     int64_t now;
-    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__now(ctx, &now)) ||
-        (rc = cib__contact_reserve(ctx, 1)))
+    if ((rc = email_available(ctx, &s.email, NULL)) || (rc = cib__cap_contact(ctx)) ||
+        (rc = cib__now(ctx, &now)) || (rc = cib__contact_reserve(ctx, 1)))
         return rc;
     cib__contact *c;
     if ((rc = contact_create(ctx, s.id, &s.email, s.owner, NULL, 0, now, &c)))

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "caps.h"
 #include "channel.h"
 #include "contact.h"
 #include "dedup.h"
@@ -447,12 +448,15 @@ int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist
     int rc = CIB_OK;
     dedup->v = NULL;
     dedup->n = 0;
+    dedup->convs = 0;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0] && !rc; i++) {
         struct keys k = {ctx, NULL, 0, 0};
         rc = cib__store_find(ctx, kinds[i], "inbox", ib->id, ib->id_len, collect_key, &k);
         if (!rc && kinds[i] == CIB_KIND_DEDUP && k.n &&
             !(dedup->v = cib__calloc(&ctx->mem, k.n, sizeof *dedup->v)))
             rc = cib__nomem(ctx);
+        if (kinds[i] == CIB_KIND_CONVERSATION)
+            dedup->convs = k.n;
         for (size_t j = 0; j < k.n; j++) {
             if (!rc)
                 rc = cib__tx_del(ctx, kinds[i], k.v[j], strlen(k.v[j]));
@@ -492,6 +496,7 @@ void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup)
     {
         cib__conv_evict(ctx, cv);
     }
+    cib__caps_conversations(ctx, 0, dedup->convs);
     for (size_t i = 0; i < dedup->n; i++)
         cib__dedup_forget(ctx, dedup->v[i]);
     cib__free(&ctx->mem, dedup->v);

@@ -53,6 +53,7 @@ void cib__conv_drop_user(cib_ctx *ctx, cib__user *u);
 typedef struct cib__fplist {
     cib__fp *v;
     size_t n;
+    size_t convs; /* conversations deleted (max_conversations counts them) */
 } cib__fplist;
 int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist *dedup);
 void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup);

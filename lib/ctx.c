@@ -5,7 +5,9 @@
 #include <time.h>
 
 #include "account.h"
+#include "caps.h"
 #include "error.h"
+#include "heap.h"
 #include "ticket.h"
 
 static int64_t system_clock(void *ud)
@@ -106,7 +108,7 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     if (!limit(o.max_inboxes, 100, 1, UINT32_MAX, &ctx->lim.max_inboxes) ||
         !limit(o.max_id_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_id_len) ||
         !limit(o.max_name_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_name_len) ||
-        !limit(o.max_text_len, 65536, 1, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
+        !limit(o.max_text_len, CIB__TEXT_DEFAULT, 1, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
         cib__free(&mem, ctx);
         return new_failed(opts, "invalid argument: a limit in 'opts' is outside its range",
                           CIB_EINVAL);
@@ -135,21 +137,28 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
         return new_failed(opts, "invalid argument: 'opts->zoneinfo_dir' is too long", CIB_EINVAL);
     }
     strcpy(ctx->zoneinfo_dir, zdir);
+    int rc = cib__caps_init(ctx, &o); /* last: it may install the heap budget */
+    if (rc) {
+        new_failed(opts, ctx->errmsg, rc);
+        cib__free(&mem, ctx);
+        return rc;
+    }
     cib__fptab_init(&ctx->contact_index, 1);
     cib__fptab_init(&ctx->threads, 1);
     cib__fptab_init(&ctx->dedup.set, 0);
     if (o.store) {
         ctx->store = *o.store;
     } else {
-        int rc = cib_memstore_new(o.allocator, &ctx->store);
+        rc = cib_memstore_new(ctx->heap ? &ctx->mem.a : o.allocator, &ctx->store);
         if (rc) {
+            cib__heap_unwrap(&ctx->mem, ctx->heap);
             cib__free(&mem, ctx);
             return new_failed(opts, "out of memory", rc);
         }
         ctx->owns_store = 1;
     }
     const char *inbox_name = o.default_inbox_name ? o.default_inbox_name : "Inbox";
-    int rc = cib__account_open(ctx, inbox_name);
+    rc = cib__account_open(ctx, inbox_name);
     if (rc) {
         new_failed(opts, ctx->errmsg, rc);
         cib_ctx_free(ctx);
@@ -171,6 +180,7 @@ void cib_ctx_free(cib_ctx *ctx)
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;
+    cib__heap_unwrap(&mem, ctx->heap); /* the context itself is the host's block */
     cib__free(&mem, ctx);
 }
 

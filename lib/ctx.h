@@ -28,7 +28,11 @@ struct cib_ctx {
     int in_callback; /* inside a host callback of an iteration */
     struct {
         uint32_t max_inboxes, max_id_len, max_name_len, max_text_len;
+        uint32_t max_contacts, max_open, max_convs, max_attachments; /* caps.h */
     } lim;
+    struct cib__heap *heap; /* the heap budget's counter (heap.h), or NULL */
+    uint64_t n_convs;       /* stored conversations, when n_convs_known */
+    int n_convs_known;
     int64_t created_at;
 
     cib__user *users;

@@ -52,6 +52,8 @@ int cib__fail(cib_ctx *ctx, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(ctx->errmsg, sizeof ctx->errmsg, fmt, ap);
     va_end(ap);
+    if (status == CIB_ENOMEM && !strstr(ctx->errmsg, "heap budget"))
+        cib__heap_explain(ctx->heap, ctx->errmsg, sizeof ctx->errmsg);
     return status;
 }
 
@@ -59,6 +61,7 @@ int cib__nomem(cib_ctx *ctx)
 {
     static const char msg[] = "out of memory";
     memcpy(ctx->errmsg, msg, sizeof msg);
+    cib__heap_explain(ctx->heap, ctx->errmsg, sizeof ctx->errmsg);
     return CIB_ENOMEM;
 }
 

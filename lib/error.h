@@ -3,6 +3,7 @@
 #define CIB_ERROR_H
 
 #include "ctx.h"
+#include "heap.h"
 
 #if defined(__GNUC__)
 #define CIB__PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -18,13 +19,15 @@ int cib__nomem(cib_ctx *ctx);
 int cib__wrap(cib_ctx *ctx, int status, const char *fmt, ...) CIB__PRINTF(3, 4);
 
 /* Start of every public entry point: refuse a NULL context, clear the last
- * error. */
+ * error (and the heap budget's note of a refusal). */
 #define CIB__ENTER(ctx)                                                                            \
     do {                                                                                           \
         if (!(ctx))                                                                                \
             return CIB_EINVAL;                                                                     \
         (ctx)->errmsg[0] = '\0';                                                                   \
         (ctx)->has_cbmsg = 0;                                                                      \
+        if ((ctx)->heap)                                                                           \
+            (ctx)->heap->hit = 0;                                                                  \
         if ((ctx)->broken)                                                                         \
             return cib__fail((ctx), CIB_ESTORAGE,                                                  \
                              "the context lost its working set (a failed batch could not "         \

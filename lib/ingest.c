@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "caps.h"
 #include "channel.h"
 #include "contact.h"
 #include "conversation.h"
@@ -94,10 +95,9 @@ static int check_email_list(cib_ctx *ctx, const cib_inbound *m, inbound *in)
 
 static int check_attachments(cib_ctx *ctx, const cib_inbound *m, inbound *in)
 {
-    if (m->n_attachments > MAX_LIST)
-        return cib__fail(ctx, CIB_EINVAL,
-                         "invalid argument: 'attachments' has %zu items; at most %d",
-                         m->n_attachments, MAX_LIST);
+    int rc = cib__cap_attachments(ctx, m->n_attachments); /* at most MAX_LIST */
+    if (rc)
+        return rc;
     if (m->n_attachments && !m->attachments)
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: 'attachments' is NULL but n_attachments is %zu",
@@ -110,7 +110,7 @@ static int check_attachments(cib_ctx *ctx, const cib_inbound *m, inbound *in)
         cib_attachment a = CIB_ATTACHMENT_INIT;
         char arg[40];
         snprintf(arg, sizeof arg, "attachments[%zu]", i);
-        int rc = cib__def_read(ctx, arg, p, sizeof a, &a);
+        rc = cib__def_read(ctx, arg, p, sizeof a, &a);
         if (!rc && a.size != stride)
             rc = cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' has another size", arg);
         if (!rc && !cib__attachment_kind_name(a.kind))
@@ -144,6 +144,8 @@ static int check(cib_ctx *ctx, const cib_inbound *msg, inbound *in)
     if (!rc)
         rc = cib__check_text(ctx, "thread", -1, m.thread, m.thread_len, ctx->lim.max_id_len,
                              CIB__TEXT_OPTIONAL, &in->thread);
+    if (!rc)
+        rc = cib__cap_text(ctx, "text", m.text, m.text_len);
     if (!rc)
         rc = cib__check_text(ctx, "text", -1, m.text ? m.text : "", m.text ? m.text_len : 0,
                              ctx->lim.max_text_len, CIB__TEXT_MULTILINE | CIB__TEXT_EMPTY_OK,
@@ -274,7 +276,7 @@ static int decide(cib_ctx *ctx, const inbound *in, plan *p)
     if (p->route.assignee || p->route.queue)
         p->seq = ctx->seq + 1;
     if (p->route.queue && cib__wait_new(ctx, &p->wait))
-        return CIB_ENOMEM;
+        return cib__nomem(ctx);
     if (p->route.assignee && p->how == JOIN)
         return cib__plan_move(ctx, &p->handout, p->conv->assignee, p->route.assignee, p->seq);
     return CIB_OK;
@@ -562,6 +564,13 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     find_contact(ctx, &in, &p);
     if ((rc = find_conversation(ctx, &in, &p, &thread)))
         return rc;
+    /* The caps ("Limits" in convinbox.h), before anything is written. */
+    if ((p.contact_new && (rc = cib__cap_contact(ctx))) ||
+        (p.how != JOIN && (rc = cib__cap_conversation(ctx, p.how == NEW)))) {
+        if (p.how == REOPEN)
+            cib__conv_free(ctx, p.conv);
+        return rc;
+    }
     p.ids = cib__ids_save(ctx);
     cib__plan_init(ctx, &p.handout);
     if ((rc = decide(ctx, &in, &p))) {
@@ -586,6 +595,8 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     apply_route(ctx, &p);
     if (p.how != JOIN)
         cib__conv_link(ctx, cv);
+    if (p.how == NEW)
+        cib__caps_conversations(ctx, 1, 0);
     cib__plan_apply(ctx, &p.handout);
     cib__dedup_commit(ctx, p.dedup, p.dedup_known, now, p.expired);
     r.conversation = cv->id;

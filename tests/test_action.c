@@ -558,7 +558,7 @@ static void test_bad_inputs(void **state)
     uint64_t c = inbound(e, "mail", "m1", "carol@example.test", NULL);
     static const int user = C_USER, text = C_TEXT, channel = C_CHANNEL, to = C_TO;
     expect_bad_strings(e, "user", call, (void *)&user);
-    expect_bad_text(e, "text", call, (void *)&text, 65536, BAD_MULTILINE);
+    expect_bad_text(e, "text", call, (void *)&text, 262144, BAD_MULTILINE | BAD_CAP);
     expect_bad_optional_strings(e, "channel", call, (void *)&channel);
     expect_bad_optional_strings(e, "to", call, (void *)&to);
     static const int close_user = C_CLOSE_USER, reopen_user = C_REOPEN_USER;

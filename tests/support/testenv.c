@@ -386,7 +386,8 @@ void expect_bad_text(tenv *e, const char *argname, tenv_strcall call, void *arg,
         if (bad[i].skip & flags)
             continue;
         int rc = call(e->ctx, bad[i].s, bad[i].n, arg);
-        if (rc != CIB_EINVAL || !strstr(cib_errmsg(e->ctx), quoted) ||
+        int want = (flags & BAD_CAP) && bad[i].s == longer ? CIB_ELIMIT : CIB_EINVAL;
+        if (rc != want || !strstr(cib_errmsg(e->ctx), quoted) ||
             !strstr(cib_errmsg(e->ctx), bad[i].what))
             fail_msg("bad %s #%zu (%s): got %s '%s'", argname, i, bad[i].what, cib_status_name(rc),
                      cib_errmsg(e->ctx));

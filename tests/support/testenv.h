@@ -104,8 +104,9 @@ void expect_bad_strings(tenv *e, const char *argname, tenv_strcall call, void *a
 void expect_bad_optional_strings(tenv *e, const char *argname, tenv_strcall call, void *arg);
 
 enum {
-    BAD_OPTIONAL = 1, /* NULL is valid */
-    BAD_MULTILINE = 2 /* tab, CR and LF are valid (message text) */
+    BAD_OPTIONAL = 1,  /* NULL is valid */
+    BAD_MULTILINE = 2, /* tab, CR and LF are valid (message text) */
+    BAD_CAP = 4        /* the length is a cap: over it is CIB_ELIMIT */
 };
 /* The general form: `max` is the argument's length limit. */
 void expect_bad_text(tenv *e, const char *argname, tenv_strcall call, void *arg, size_t max,
