@@ -399,7 +399,7 @@ CIB_API void cib_ctx_free(cib_ctx *ctx);
  * memory is asked for, and every call already undoes itself cleanly on an
  * allocation failure (a failed batch reloads its working set, which the
  * budget does not hold back). Counting costs 16 bytes per block, which is
- * counted too; the context's own struct (about 9 KB) counts from the start.
+ * counted too; the context's own struct (about 5.5 KB) counts from the start.
  * A budget below what the account needs to load makes cib_ctx_new() fail
  * with CIB_ENOMEM. Without a budget nothing is counted.
  *

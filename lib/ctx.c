@@ -151,9 +151,10 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     } else {
         rc = cib_memstore_new(ctx->heap ? &ctx->mem.a : o.allocator, &ctx->store);
         if (rc) {
+            new_failed(opts, (cib__nomem(ctx), ctx->errmsg), rc); /* names a heap budget */
             cib__heap_unwrap(&ctx->mem, ctx->heap);
             cib__free(&mem, ctx);
-            return new_failed(opts, "out of memory", rc);
+            return rc;
         }
         ctx->owns_store = 1;
     }

@@ -128,6 +128,8 @@ int cib__pack(cib__names *names, cib__pbuf *b, const cib_row *r)
 {
     if (!r->key || (r->n_fields && !r->fields) || r->n_fields > UINT32_MAX)
         return CIB_EINVAL;
+    if (!b->p && cib__pbuf_init(b, b->mem)) /* released after a large row */
+        return CIB_ENOMEM;
     unsigned char *o = b->p + sizeof(cib__prow), *end = b->p + b->cap;
     size_t items = 0;
     int rc = CIB_OK;

@@ -54,6 +54,7 @@ typedef struct cib__pbuf {
 } cib__pbuf;
 
 int cib__pbuf_init(cib__pbuf *b, const cib__mem *mem); /* CIB_OK, CIB_ENOMEM */
+/* Release the buffer; cib__pack() allocates it again when it needs it. */
 void cib__pbuf_free(cib__pbuf *b);
 
 /* Pack r into b (one pass, growing b as needed). Returns CIB_OK (the row is

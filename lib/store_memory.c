@@ -214,6 +214,24 @@ static int journal_reserve(memstore *ms)
     return CIB_OK;
 }
 
+/* Scratch kept between calls, at most: a row packing buffer of this many
+ * bytes (rows are mostly well under 1 KB; a 256 KiB message would otherwise
+ * keep 512 KiB of buffer for good), a journal of this many records (a
+ * transaction writes about ten; a batch of thousands would keep its
+ * journal). Larger ones are released after the put or the transaction. */
+#define PACK_KEEP    16384u
+#define JOURNAL_KEEP 512u
+
+/* After a transaction: release a journal that grew past JOURNAL_KEEP. */
+static void journal_trim(memstore *ms)
+{
+    if (ms->jcap > JOURNAL_KEEP) {
+        cib__free(&ms->mem, ms->j);
+        ms->j = NULL;
+        ms->jcap = 0;
+    }
+}
+
 static int ms_begin(void *ud)
 {
     memstore *ms = ud;
@@ -270,6 +288,7 @@ static int ms_commit(void *ud)
     }
     ms->jn = 0;
     ms->in_tx = 0;
+    journal_trim(ms);
     return CIB_OK;
 }
 
@@ -290,13 +309,11 @@ static void ms_rollback(void *ud)
     }
     ms->jn = 0;
     ms->in_tx = 0;
+    journal_trim(ms);
 }
 
-static int ms_put(void *ud, const cib_row *row)
+static int put_row(memstore *ms, const cib_row *row)
 {
-    memstore *ms = ud;
-    if (!ms->in_tx || !row || !kind_ok(row->kind) || !row->key || row->key_len >= UINT32_MAX)
-        return CIB_EINVAL;
     int rc = cib__pack(&ms->names, &ms->pack, row);
     if (rc)
         return rc;
@@ -337,6 +354,17 @@ static int ms_put(void *ud, const cib_row *row)
     table_add(t, e);
     ms->j[ms->jn++] = (jrec){e, NULL, 1};
     return CIB_OK;
+}
+
+static int ms_put(void *ud, const cib_row *row)
+{
+    memstore *ms = ud;
+    if (!ms->in_tx || !row || !kind_ok(row->kind) || !row->key || row->key_len >= UINT32_MAX)
+        return CIB_EINVAL;
+    int rc = put_row(ms, row);
+    if (ms->pack.cap > PACK_KEEP) /* a large row: its copy is made */
+        cib__pbuf_free(&ms->pack);
+    return rc;
 }
 
 static int ms_del(void *ud, int kind, const char *key, size_t key_len)
