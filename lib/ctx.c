@@ -151,7 +151,8 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     } else {
         rc = cib_memstore_new(ctx->heap ? &ctx->mem.a : o.allocator, &ctx->store);
         if (rc) {
-            new_failed(opts, (cib__nomem(ctx), ctx->errmsg), rc); /* names a heap budget */
+            cib__nomem(ctx); /* "out of memory", naming a heap budget that refused */
+            new_failed(opts, ctx->errmsg, rc);
             cib__heap_unwrap(&ctx->mem, ctx->heap);
             cib__free(&mem, ctx);
             return rc;

@@ -233,7 +233,7 @@ static void test_open_conversations_cap(void **state)
     expect_status(e, cib_close(e->ctx, "alice", CIB_NTS, r2.conversation), CIB_OK, NULL);
     expect_status(e, cib_reopen(e->ctx, "alice", CIB_NTS, r1.conversation), CIB_OK, NULL);
     free(before);
-    before = tenv_snapshot(e); /* 3 open again: r1, r3 and room for none */
+    before = tenv_snapshot(e); /* 2 open (r1, r3): room for one */
     expect_status(e, try_ingest(e, "mail", "m6", "d@example.test", "t4", &r), CIB_OK, NULL);
     free(before);
     before = tenv_snapshot(e);
@@ -321,7 +321,7 @@ static void test_text_cap(void **state)
     tenv *e = env();
     e->opts.max_text_len = 10;
     tenv_reopen(e);
-    cib_ingest_result r;
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
     cib_inbound m = inbound_msg("mail", "m1", "a@example.test", NULL);
     m.text = "123456789"; /* N-1 */
     expect_status(e, cib_ingest(e->ctx, &m, &r), CIB_OK, NULL);
