@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lists.h"
 #include "support/sqlitetest.h"
@@ -742,6 +743,30 @@ static void test_disk_message_list_read_later_R_HOST_1(void **state)
     unload(&l);
 }
 
+/* A size no buffer can have is refused, not looped on: asking for more
+ * than half the address space, from an empty buffer and from a used one. */
+static void test_reserve_impossible_size_R_HOST_1(void **state)
+{
+    (void)state;
+    alarm(30); /* the loop it used to enter never ends: end the program */
+    sq_buf b = {0};
+    realloc_calls = 0;
+    assert_int_equal(sq_buf_reserve(&b, SIZE_MAX), -1);
+    assert_int_equal(sq_buf_reserve(&b, SIZE_MAX / 2 + 1), -1);
+    assert_int_equal(realloc_calls, 0);
+    assert_null(b.p);
+    assert_int_equal(sq_buf_reserve(&b, 10), 0);
+    b.n = 10;
+    assert_int_equal(sq_buf_reserve(&b, SIZE_MAX - 20), -1);
+    assert_int_equal(sq_buf_reserve(&b, SIZE_MAX / 2 - 9), -1);
+    assert_int_equal(b.cap, 256);
+    assert_int_equal(b.n, 10);
+    assert_int_equal(sq_buf_reserve(&b, 1000), 0);
+    assert_int_equal(b.cap, 1024);
+    sq_buf_free(&b);
+    alarm(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +780,7 @@ int main(void)
         cmocka_unit_test(test_decode_appends_R_HOST_1),
         cmocka_unit_test(test_encode_round_trip_R_HOST_1),
         cmocka_unit_test(test_nomem_every_append_R_HOST_1),
+        cmocka_unit_test(test_reserve_impossible_size_R_HOST_1),
         cmocka_unit_test(test_disk_lists_read_exactly_R_HOST_1),
         cmocka_unit_test(test_disk_malformed_refused_R_HOST_1),
         cmocka_unit_test(test_disk_decoded_but_refused_R_HOST_1),

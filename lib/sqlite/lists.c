@@ -10,6 +10,8 @@ int sq_buf_reserve(sq_buf *b, size_t more)
 {
     if (b->cap - b->n >= more)
         return 0;
+    if (more > SIZE_MAX / 2 - b->n)
+        return -1; /* no buffer is that large (and doubling cap would wrap to 0) */
     size_t cap = b->cap ? b->cap : 256;
     while (cap - b->n < more)
         cap *= 2;

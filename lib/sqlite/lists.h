@@ -11,7 +11,8 @@ typedef struct sq_buf {
     size_t n, cap;
 } sq_buf;
 
-/* 0, or -1 when out of memory. */
+/* Room for `more` bytes after b->n: 0, or -1 when out of memory or when
+ * b->n + more is over SIZE_MAX / 2 (b is then unchanged). */
 int sq_buf_reserve(sq_buf *b, size_t more);
 void sq_buf_free(sq_buf *b);
 
