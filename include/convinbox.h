@@ -120,6 +120,13 @@ CIB_API const char *cib_strerror(int status);
 /* Host hooks: allocator, clock, events                                      */
 /* ------------------------------------------------------------------------ */
 
+/* Versions of the host vtables (cib_allocator, cib_sender, cib_store): the
+ * host sets `version` to the *_VERSION of the header it was built with; the
+ * library accepts 1 to its own *_VERSION, reads only the slots that version
+ * has (later slots count as NULL), and refuses 0, a negative version or a
+ * newer one with CIB_EINVAL naming the argument ('opts->allocator->version').
+ * Slots are only appended. Allocator version 1: malloc_fn, realloc_fn,
+ * free_fn (all required). */
 #define CIB_ALLOCATOR_VERSION 1
 
 /*
@@ -238,6 +245,8 @@ typedef struct cib_outbound {
 
 typedef int (*cib_send_fn)(void *user_data, const cib_outbound *msg);
 
+/* Sender version 1: email ... custom (see the versions of
+ * CIB_ALLOCATOR_VERSION; 'opts->sender->version'). */
 #define CIB_SENDER_VERSION 1
 
 /*

@@ -1,6 +1,8 @@
 /* ctx.c - creating and freeing a context; options; clock; versioned structs. */
 #include "ctx.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,10 +52,63 @@ static int limit(uint32_t v, uint32_t dflt, uint32_t min, uint32_t max, uint32_t
     return 1;
 }
 
-static int store_ok(const cib_store *s)
+/* Bytes of a host vtable of each version: a host built against an older
+ * header passes a shorter struct, so only the slots of its version are read
+ * (slots are only appended; the later ones stay NULL). */
+static size_t store_size(int version)
 {
-    return s->version == CIB_STORE_VERSION && s->begin && s->commit && s->rollback && s->put &&
-           s->del && s->scan;
+    return version == 1 ? offsetof(cib_store, find_page) : sizeof(cib_store);
+}
+
+static size_t sender_size(int version)
+{
+    (void)version; /* 1: the whole struct of this header */
+    return sizeof(cib_sender);
+}
+
+/* Check a host's store and copy it by version into *out; on CIB_EINVAL the
+ * reason is in why. */
+static int store_copy(const cib_store *s, cib_store *out, char *why, size_t n)
+{
+    if (s->version < 1 || s->version > CIB_STORE_VERSION) {
+        snprintf(why, n,
+                 "invalid argument: 'opts->store->version' is %d: this library accepts versions "
+                 "1 to %d (CIB_STORE_VERSION)",
+                 s->version, CIB_STORE_VERSION);
+        return CIB_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out, s, store_size(s->version));
+    const char *missing = !out->begin      ? "begin"
+                          : !out->commit   ? "commit"
+                          : !out->rollback ? "rollback"
+                          : !out->put      ? "put"
+                          : !out->del      ? "del"
+                          : !out->get      ? "get"
+                          : !out->scan     ? "scan"
+                                           : NULL;
+    if (missing) {
+        snprintf(why, n,
+                 "invalid argument: 'opts->store->%s' is NULL: a store needs begin, commit, "
+                 "rollback, put, del, get and scan",
+                 missing);
+        return CIB_EINVAL;
+    }
+    return CIB_OK;
+}
+
+static int sender_copy(const cib_sender *s, cib_sender *out, char *why, size_t n)
+{
+    if (s->version < 1 || s->version > CIB_SENDER_VERSION) {
+        snprintf(why, n,
+                 "invalid argument: 'opts->sender->version' is %d: this library accepts "
+                 "versions 1 to %d (CIB_SENDER_VERSION)",
+                 s->version, CIB_SENDER_VERSION);
+        return CIB_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    memcpy(out, s, sender_size(s->version));
+    return CIB_OK;
 }
 
 /* Write the reason ctx_new failed to the caller's buffer, if any. */
@@ -91,16 +146,13 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
         o.size = sizeof o;
     }
     cib__mem mem;
-    if (cib__mem_init(&mem, o.allocator))
-        return new_failed(opts,
-                          "invalid argument: 'opts->allocator' needs version "
-                          "CIB_ALLOCATOR_VERSION and all three functions",
-                          CIB_EINVAL);
-    if (o.store && !store_ok(o.store))
-        return new_failed(opts,
-                          "invalid argument: 'opts->store' needs version "
-                          "CIB_STORE_VERSION and begin, commit, rollback, put, del, scan",
-                          CIB_EINVAL);
+    char why[256];
+    cib_store store = CIB_STORE_INIT;
+    cib_sender sender = CIB_SENDER_INIT;
+    if (cib__mem_init_arg(&mem, o.allocator, "opts->allocator", why, sizeof why) ||
+        (o.store && store_copy(o.store, &store, why, sizeof why)) ||
+        (o.sender && sender_copy(o.sender, &sender, why, sizeof why)))
+        return new_failed(opts, why, CIB_EINVAL);
     cib_ctx *ctx = cib__calloc(&mem, 1, sizeof *ctx);
     if (!ctx)
         return new_failed(opts, "out of memory", CIB_ENOMEM);
@@ -120,15 +172,14 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     ctx->event_user_data = o.event_user_data;
     ctx->dedup_window = o.dedup_window_ms ? o.dedup_window_ms : 7LL * 24 * 3600 * 1000;
     if (o.sender) {
-        ctx->sender = *o.sender;
+        ctx->sender = sender;
         ctx->has_sender = 1;
     }
-    if (o.dedup_window_ms < 0 || o.dedup_window_ms > CIB_TIME_MAX ||
-        (o.sender && o.sender->version != CIB_SENDER_VERSION)) {
+    if (o.dedup_window_ms < 0 || o.dedup_window_ms > CIB_TIME_MAX) {
         cib__free(&mem, ctx);
         return new_failed(opts,
                           "invalid argument: 'opts->dedup_window_ms' is negative or over "
-                          "CIB_TIME_MAX, or 'opts->sender' is not CIB_SENDER_VERSION",
+                          "CIB_TIME_MAX",
                           CIB_EINVAL);
     }
     const char *zdir = o.zoneinfo_dir ? o.zoneinfo_dir : "/usr/share/zoneinfo";
@@ -147,7 +198,7 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     cib__fptab_init(&ctx->threads, 1);
     cib__fptab_init(&ctx->dedup.set, 0);
     if (o.store) {
-        ctx->store = *o.store;
+        ctx->store = store;
     } else {
         rc = cib_memstore_new(ctx->heap ? &ctx->mem.a : o.allocator, &ctx->store);
         if (rc) {

@@ -24,19 +24,53 @@ static void std_free(void *ud, void *p)
     free(p);
 }
 
+/* Bytes of a cib_allocator of each version (slots are only appended). */
+static size_t allocator_size(int version)
+{
+    (void)version; /* 1: the whole struct of this header */
+    return sizeof(cib_allocator);
+}
+
+int cib__mem_init_arg(cib__mem *m, const cib_allocator *a, const char *arg, char *why, size_t n)
+{
+    if (!a)
+        return cib__mem_init(m, NULL);
+    if (a->version < 1 || a->version > CIB_ALLOCATOR_VERSION) {
+        if (why && n)
+            snprintf(why, n,
+                     "invalid argument: '%s->version' is %d: this library accepts versions 1 "
+                     "to %d (CIB_ALLOCATOR_VERSION)",
+                     arg, a->version, CIB_ALLOCATOR_VERSION);
+        return CIB_EINVAL;
+    }
+    cib_allocator c;
+    memset(&c, 0, sizeof c);
+    memcpy(&c, a, allocator_size(a->version));
+    const char *missing = !c.malloc_fn    ? "malloc_fn"
+                          : !c.realloc_fn ? "realloc_fn"
+                          : !c.free_fn    ? "free_fn"
+                                          : NULL;
+    if (missing) {
+        if (why && n)
+            snprintf(why, n,
+                     "invalid argument: '%s->%s' is NULL: an allocator needs malloc_fn, "
+                     "realloc_fn and free_fn",
+                     arg, missing);
+        return CIB_EINVAL;
+    }
+    m->a = c;
+    return CIB_OK;
+}
+
 int cib__mem_init(cib__mem *m, const cib_allocator *a)
 {
-    if (!a) {
-        m->a.version = CIB_ALLOCATOR_VERSION;
-        m->a.user_data = NULL;
-        m->a.malloc_fn = std_malloc;
-        m->a.realloc_fn = std_realloc;
-        m->a.free_fn = std_free;
-        return CIB_OK;
-    }
-    if (a->version != CIB_ALLOCATOR_VERSION || !a->malloc_fn || !a->realloc_fn || !a->free_fn)
-        return CIB_EINVAL;
-    m->a = *a;
+    if (a)
+        return cib__mem_init_arg(m, a, "allocator", NULL, 0);
+    m->a.version = CIB_ALLOCATOR_VERSION;
+    m->a.user_data = NULL;
+    m->a.malloc_fn = std_malloc;
+    m->a.realloc_fn = std_realloc;
+    m->a.free_fn = std_free;
     return CIB_OK;
 }
 

@@ -14,6 +14,10 @@ typedef struct cib__mem {
 
 /* Copy and check a host allocator (NULL: the C library's). CIB_OK/CIB_EINVAL. */
 int cib__mem_init(cib__mem *m, const cib_allocator *a);
+/* The same, and on CIB_EINVAL why, naming the argument `arg`, in why[0..n)
+ * (why may be NULL). Versions 1 to CIB_ALLOCATOR_VERSION are read by
+ * version: only the slots that version has. */
+int cib__mem_init_arg(cib__mem *m, const cib_allocator *a, const char *arg, char *why, size_t n);
 
 void *cib__malloc(const cib__mem *m, size_t n);
 void *cib__calloc(const cib__mem *m, size_t count, size_t size);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "conversation.h"
 #include "error.h"
 
 /* Map a vtable method's non-zero return to a status and a message. */
@@ -130,6 +131,57 @@ int cib__store_find(cib_ctx *ctx, int kind, const char *field, const char *value
     if (st.cb_rc)
         return st.cb_rc;
     return rc ? cib__tx_failed(ctx, ctx->store.find ? "find" : "scan", rc) : CIB_OK;
+}
+
+/* find_page(): what the library asked for, and checks of the answer. */
+struct page_state {
+    cib_ctx *ctx;
+    int kind;
+    const cib_match *match;
+    size_t n_match, limit, seen;
+    uint64_t last;
+    cib__row_fn fn;
+    void *arg;
+    int cb_rc;
+};
+
+static int page_cb(void *data, const cib_row *row)
+{
+    struct page_state *st = data;
+    uint64_t id;
+    const char *bad = NULL;
+    if (!row || row->kind != st->kind)
+        bad = "a row of another kind, or none";
+    else if (cib__id_parse(row->key, row->key_len, &id) || id <= st->last)
+        bad = "a row whose key is not an id after the previous one";
+    else if (++st->seen > st->limit)
+        bad = "more rows than the limit";
+    for (size_t i = 0; !bad && i < st->n_match; i++) {
+        const cib_field *f = row_field(row, st->match[i].field);
+        if (!f || f->type != CIB_FIELD_TEXT ||
+            !cib__streq(f->text, f->len, st->match[i].value, st->match[i].len))
+            bad = "a row that does not match";
+    }
+    if (bad)
+        return st->cb_rc = cib__fail(st->ctx, CIB_ESTORAGE, "storage.find_page passed %s", bad);
+    st->last = id;
+    st->cb_rc = st->fn(st->ctx, row, st->arg);
+    return st->cb_rc;
+}
+
+int cib__store_find_page(cib_ctx *ctx, int kind, const cib_match *match, size_t n_match,
+                         uint64_t after, size_t limit, size_t *seen, uint64_t *last, cib__row_fn fn,
+                         void *arg)
+{
+    struct page_state st = {ctx, kind, match, n_match, limit, 0, after, fn, arg, CIB_OK};
+    assert(ctx->store.find_page && n_match && limit);
+    int rc = ctx->store.find_page(ctx->store.user_data, kind, match, n_match, after, limit, page_cb,
+                                  &st);
+    *seen = st.seen;
+    *last = st.last;
+    if (st.cb_rc)
+        return st.cb_rc;
+    return rc ? cib__tx_failed(ctx, "find_page", rc) : CIB_OK;
 }
 
 struct get_state {

@@ -81,6 +81,14 @@ int cib__store_scan(cib_ctx *ctx, int kind, cib__row_fn fn, void *arg);
  * method, or a scan with a filter. fn as for cib__store_scan(). */
 int cib__store_find(cib_ctx *ctx, int kind, const char *field, const char *value, size_t len,
                     cib__row_fn fn, void *arg);
+/* One page of rows of a kind whose TEXT fields equal match[0..n_match)
+ * through the store's find_page (which must not be NULL): keys that are
+ * library ids after `after`, ascending, at most `limit`. The answer is
+ * checked (kind, order, limit, match). *seen: rows passed, *last: the
+ * largest key passed (after, if none). fn as for cib__store_scan(). */
+int cib__store_find_page(cib_ctx *ctx, int kind, const cib_match *match, size_t n_match,
+                         uint64_t after, size_t limit, size_t *seen, uint64_t *last, cib__row_fn fn,
+                         void *arg);
 /* The row of kind/key through fn; CIB_ENOTFOUND (no message set) if none. */
 int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib__row_fn fn,
                    void *arg);

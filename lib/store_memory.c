@@ -23,13 +23,29 @@
  * shift (no tombstones): a lookup reads one or two adjacent slots and the
  * entry it finds, where chained buckets cost a cache miss per link. The
  * entries also form a list in insertion order, which scan() follows.
+ *
+ * find_page() (convinbox/store.h) of conversations by inbox and status reads
+ * an ordered index: a group per (inbox, status) pair of values, each an AVL
+ * tree (tree.h) of its conversations by id. A conversation entry whose key
+ * is an id carries its tree node at the end of its block (56 bytes); other
+ * kinds carry none. put() and del() move the node to the group of the row
+ * they leave current, and journal the group it was in, so rollback() moves
+ * it back without allocating. A put that needs a new group allocates it
+ * before changing anything; groups left empty are freed at the end of
+ * commit() and rollback(), never during a transaction (a rollback may move
+ * nodes back into them). A lookup walks the few groups (inboxes times two
+ * statuses) after a check of the last one used; a page is O(log n + limit).
+ * Other find_page() requests are answered by a filtered, sorted scan.
  */
 #include <stddef.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "convinbox/store.h"
 #include "hash.h"
 #include "rowpack.h"
+#include "tree.h"
 
 typedef struct mentry {
     struct mentry *prev, *next; /* insertion order */
@@ -40,8 +56,28 @@ typedef struct mentry {
     uint32_t cap; /* bytes for a row inside this block, after the key */
     uint8_t kind;
     uint8_t is_dead;
-    char key[]; /* NUL-terminated, then the row that created the entry */
+    uint8_t has_node; /* an mnode after the row space (ordered index) */
+    char key[];       /* NUL-terminated, then the row that created the entry,
+                         then (has_node) its mnode */
 } mentry;
+
+/* The ordered index of find_page(): conversations by (inbox, status), by id. */
+#define IX_KIND CIB_KIND_CONVERSATION
+static const char ix_a[] = "inbox", ix_b[] = "status";
+
+typedef struct mgroup {
+    cib__tree t; /* mnodes by id */
+    struct mgroup *next;
+    uint32_t a_len, b_len;
+    char text[]; /* the inbox, NUL, the status, NUL */
+} mgroup;
+
+typedef struct mnode {
+    cib__tnode t;
+    uint64_t id;
+    mentry *e;
+    mgroup *g; /* the group whose tree holds it; NULL: none */
+} mnode;
 
 typedef struct mslot {
     uint64_t h;
@@ -58,6 +94,7 @@ typedef struct mtable {
 typedef struct jrec {
     mentry *e;
     cib__prow *old;
+    mgroup *old_g; /* the group of e's node before this write */
     int created;
 } jrec;
 
@@ -70,6 +107,8 @@ typedef struct memstore {
     int in_tx;
     jrec *j;
     size_t jn, jcap;
+    mgroup *groups, *glast; /* the index's groups; the last one found */
+    int gsweep;             /* a group became empty */
 } memstore;
 
 static int kind_ok(int kind)
@@ -94,6 +133,122 @@ static void row_free(memstore *ms, const mentry *e, cib__prow *p)
 {
     if (p != inline_row(e))
         cib__free(&ms->mem, p);
+}
+
+/* ---- the ordered index ---- */
+
+/* A library id: decimal digits, no leading zero, at most UINT64_MAX. */
+static int key_id(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0 || n > 20 || (s[0] == '0' && n > 1))
+        return 0;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(s[i] - '0');
+        if (d > 9 || v > (UINT64_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return 1;
+}
+
+static mnode *node_of(const mentry *e)
+{
+    return (mnode *)(void *)((char *)inline_row(e) + e->cap);
+}
+
+static mgroup *group_find(memstore *ms, const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    mgroup *g = ms->glast;
+    if (g && g->a_len == a_len && g->b_len == b_len && !memcmp(g->text, a, a_len) &&
+        !memcmp(g->text + a_len + 1, b, b_len))
+        return g;
+    for (g = ms->groups; g; g = g->next)
+        if (g->a_len == a_len && g->b_len == b_len && !memcmp(g->text, a, a_len) &&
+            !memcmp(g->text + a_len + 1, b, b_len))
+            return ms->glast = g;
+    return NULL;
+}
+
+/* The TEXT field `name` of a row handed to put(), or NULL. */
+static const cib_field *text_field(const cib_row *row, const char *name)
+{
+    for (size_t i = 0; i < row->n_fields; i++) {
+        const cib_field *f = &row->fields[i];
+        if (f->type == CIB_FIELD_TEXT && !strcmp(f->name, name))
+            return f;
+    }
+    return NULL;
+}
+
+/* The group a row put of the indexed kind belongs to, created if need be
+ * (*out NULL: the row has no inbox or status text). CIB_OK or CIB_ENOMEM. */
+static int group_for(memstore *ms, const cib_row *row, mgroup **out)
+{
+    const cib_field *a = text_field(row, ix_a), *b = text_field(row, ix_b);
+    *out = NULL;
+    if (!a || !b || a->len >= UINT32_MAX || b->len >= UINT32_MAX)
+        return CIB_OK;
+    if ((*out = group_find(ms, a->text, a->len, b->text, b->len)))
+        return CIB_OK;
+    if (a->len + b->len > SIZE_MAX - sizeof(mgroup) - 2)
+        return CIB_ENOMEM;
+    mgroup *g = cib__malloc(&ms->mem, sizeof *g + a->len + b->len + 2);
+    if (!g)
+        return CIB_ENOMEM;
+    cib__tree_init(&g->t, (ptrdiff_t)offsetof(mnode, id) - (ptrdiff_t)offsetof(mnode, t));
+    g->a_len = (uint32_t)a->len;
+    g->b_len = (uint32_t)b->len;
+    memcpy(g->text, a->text, a->len);
+    g->text[a->len] = '\0';
+    memcpy(g->text + a->len + 1, b->text, b->len);
+    g->text[a->len + 1 + b->len] = '\0';
+    g->next = ms->groups;
+    ms->groups = ms->glast = *out = g;
+    ms->gsweep = 1; /* empty until a node moves in */
+    return CIB_OK;
+}
+
+/* Move e's node (if any) into group g (NULL: out of the index). */
+static void node_move(memstore *ms, mentry *e, mgroup *g)
+{
+    if (!e->has_node)
+        return;
+    mnode *n = node_of(e);
+    if (n->g == g)
+        return;
+    if (n->g) {
+        cib__tree_remove(&n->g->t, &n->t);
+        if (n->g->t.count == 0)
+            ms->gsweep = 1;
+    }
+    if (g)
+        cib__tree_insert(&g->t, &n->t);
+    n->g = g;
+}
+
+static mgroup *node_group(const mentry *e)
+{
+    return e->has_node ? node_of(e)->g : NULL;
+}
+
+/* Free the groups left empty (end of a transaction; never allocates). */
+static void group_sweep(memstore *ms)
+{
+    if (!ms->gsweep)
+        return;
+    for (mgroup **p = &ms->groups; *p;) {
+        mgroup *g = *p;
+        if (g->t.count == 0) {
+            *p = g->next;
+            cib__free(&ms->mem, g);
+        } else {
+            p = &g->next;
+        }
+    }
+    ms->glast = NULL;
+    ms->gsweep = 0;
 }
 
 static uint64_t key_hash(const memstore *ms, int kind, const char *key, size_t len)
@@ -282,10 +437,12 @@ static int ms_commit(void *ud)
     }
     while (dead) {
         mentry *next = dead->dead;
+        node_move(ms, dead, NULL); /* already out: del moved it */
         table_del(ms, &ms->rows[dead->kind], dead);
         cib__free(&ms->mem, dead);
         dead = next;
     }
+    group_sweep(ms);
     ms->jn = 0;
     ms->in_tx = 0;
     journal_trim(ms);
@@ -302,11 +459,13 @@ static void ms_rollback(void *ud)
         if (r->e->cur)
             row_free(ms, r->e, r->e->cur);
         r->e->cur = r->old;
+        node_move(ms, r->e, r->old_g);
         if (r->created) {
             table_del(ms, &ms->rows[r->e->kind], r->e);
             cib__free(&ms->mem, r->e);
         }
     }
+    group_sweep(ms);
     ms->jn = 0;
     ms->in_tx = 0;
     journal_trim(ms);
@@ -324,20 +483,27 @@ static int put_row(memstore *ms, const cib_row *row)
     mtable *t = &ms->rows[row->kind];
     uint64_t h = key_hash(ms, row->kind, row->key, row->key_len);
     mentry *e = table_find(t, h, row->key, row->key_len);
+    uint64_t id = 0;
+    int indexed = row->kind == IX_KIND && (e ? e->has_node : key_id(row->key, row->key_len, &id));
+    mgroup *g = NULL;
+    if (indexed && (rc = group_for(ms, row, &g)) != CIB_OK)
+        return rc;
     if (e) {
         cib__prow *p = cib__malloc(&ms->mem, size);
         if (!p)
             return CIB_ENOMEM;
         memcpy(p, packed, size);
-        ms->j[ms->jn++] = (jrec){e, e->cur, 0};
+        ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), 0};
         e->cur = p;
+        node_move(ms, e, g);
         return CIB_OK;
     }
-    /* A new entry: the key and the row in one block. */
+    /* A new entry: the key, the row (and the index node) in one block. */
     if ((rc = table_reserve(ms, t)) != CIB_OK)
         return rc;
     size_t cap = round8(size);
-    e = cib__malloc(&ms->mem, round8(offsetof(mentry, key) + row->key_len + 1) + cap);
+    e = cib__malloc(&ms->mem, round8(offsetof(mentry, key) + row->key_len + 1) + cap +
+                                  (indexed ? sizeof(mnode) : 0));
     if (!e) {
         table_trim(ms, t);
         return CIB_ENOMEM;
@@ -351,8 +517,16 @@ static int put_row(memstore *ms, const cib_row *row)
     e->key[row->key_len] = '\0';
     e->cur = inline_row(e);
     memcpy(e->cur, packed, size);
+    if (indexed) {
+        e->has_node = 1;
+        mnode *n = node_of(e);
+        memset(n, 0, sizeof *n);
+        n->id = id;
+        n->e = e;
+        node_move(ms, e, g);
+    }
     table_add(t, e);
-    ms->j[ms->jn++] = (jrec){e, NULL, 1};
+    ms->j[ms->jn++] = (jrec){e, NULL, NULL, 1};
     return CIB_OK;
 }
 
@@ -378,8 +552,9 @@ static int ms_del(void *ud, int kind, const char *key, size_t key_len)
     int rc = journal_reserve(ms);
     if (rc)
         return rc;
-    ms->j[ms->jn++] = (jrec){e, e->cur, 0};
+    ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), 0};
     e->cur = NULL;
+    node_move(ms, e, NULL);
     return CIB_OK;
 }
 
@@ -443,6 +618,107 @@ static int ms_scan(void *ud, int kind, cib_row_fn fn, void *cb_data)
     return CIB_OK;
 }
 
+/* find_page() other than through the index: a filtered, sorted scan. */
+typedef struct page_hit {
+    uint64_t id;
+    const mentry *e;
+} page_hit;
+
+typedef struct page_match {
+    const cib_match *m;
+    size_t n;
+    int hit;
+} page_match;
+
+static int match_cb(void *data, const cib_row *row)
+{
+    page_match *pm = data;
+    pm->hit = 1;
+    for (size_t i = 0; i < pm->n && pm->hit; i++) {
+        pm->hit = 0;
+        for (size_t k = 0; k < row->n_fields; k++) {
+            const cib_field *f = &row->fields[k];
+            if (f->type == CIB_FIELD_TEXT && !strcmp(f->name, pm->m[i].field) &&
+                f->len == pm->m[i].len && !memcmp(f->text, pm->m[i].value, f->len)) {
+                pm->hit = 1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static int cmp_hit(const void *a, const void *b)
+{
+    uint64_t x = ((const page_hit *)a)->id, y = ((const page_hit *)b)->id;
+    return (x > y) - (x < y);
+}
+
+static int page_scan(memstore *ms, int kind, const cib_match *m, size_t n, uint64_t after,
+                     size_t limit, cib_row_fn fn, void *cb_data)
+{
+    page_hit *v = NULL;
+    size_t nv = 0, cap = 0;
+    int rc = CIB_OK;
+    for (const mentry *e = ms->rows[kind].first; e && !rc; e = e->next) {
+        uint64_t id;
+        if (!e->cur || !key_id(e->key, e->key_len, &id) || id <= after)
+            continue;
+        page_match pm = {m, n, 0};
+        if ((rc = emit(ms, e, match_cb, &pm)) != CIB_OK || !pm.hit)
+            continue;
+        if (nv == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            page_hit *nvp = cib__realloc(&ms->mem, v, ncap * sizeof *v);
+            if (!nvp) {
+                rc = CIB_ENOMEM;
+                break;
+            }
+            v = nvp;
+            cap = ncap;
+        }
+        v[nv++] = (page_hit){id, e};
+    }
+    if (!rc && nv)
+        qsort(v, nv, sizeof *v, cmp_hit);
+    for (size_t i = 0; !rc && i < nv && i < limit; i++)
+        rc = emit(ms, v[i].e, fn, cb_data);
+    cib__free(&ms->mem, v);
+    return rc;
+}
+
+static int ms_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
+                        size_t limit, cib_row_fn fn, void *cb_data)
+{
+    memstore *ms = ud;
+    if (!kind_ok(kind) || !m || n == 0 || limit == 0 || !fn)
+        return CIB_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (!m[i].field || (!m[i].value && m[i].len))
+            return CIB_EINVAL;
+    const cib_match *a = NULL, *b = NULL;
+    for (size_t i = 0; kind == IX_KIND && n == 2 && i < 2; i++) {
+        if (!strcmp(m[i].field, ix_a))
+            a = &m[i];
+        else if (!strcmp(m[i].field, ix_b))
+            b = &m[i];
+    }
+    if (!a || !b)
+        return page_scan(ms, kind, m, n, after, limit, fn, cb_data);
+    mgroup *g = group_find(ms, a->value ? a->value : "", a->len, b->value ? b->value : "", b->len);
+    if (!g)
+        return CIB_OK;
+    for (cib__tnode *t = cib__tree_after(&g->t, after); t && limit; limit--) {
+        cib__tnode *next = cib__tree_next(t);
+        const mnode *nd = (const mnode *)(void *)((char *)t - offsetof(mnode, t));
+        int rc = emit(ms, nd->e, fn, cb_data);
+        if (rc)
+            return rc;
+        t = next;
+    }
+    return CIB_OK;
+}
+
 static void ms_close(void *ud)
 {
     memstore *ms = ud;
@@ -457,6 +733,10 @@ static void ms_close(void *ud)
             cib__free(&ms->mem, e);
         }
         cib__free(&ms->mem, ms->rows[k].s);
+    }
+    for (mgroup *g = ms->groups, *next; g; g = next) {
+        next = g->next;
+        cib__free(&ms->mem, g);
     }
     cib__free(&ms->mem, ms->j);
     cib__pbuf_free(&ms->pack);
@@ -490,6 +770,7 @@ int cib_memstore_new(const cib_allocator *allocator, cib_store *out)
     s.get = ms_get;
     s.scan = ms_scan;
     s.close = ms_close;
+    s.find_page = ms_find_page;
     *out = s;
     return CIB_OK;
 }

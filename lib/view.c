@@ -1,5 +1,6 @@
 /* view.c - reading conversations: views (R-CONV-5), one conversation, its
  * messages and its properties, always as a given user may see them. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,8 +261,30 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int closed_ids(cib_ctx *ctx, const query *q, struct closed *c)
+/* With the store's find_page: only as many closed conversations of the
+ * inbox as a page can use (`want`), read in order from the cursor, in
+ * batches while the query's other conditions (channel, assignee) turn rows
+ * away. O(want + log n) on a store with an ordered index. */
+static int closed_page(cib_ctx *ctx, const query *q, size_t want, struct closed *c)
 {
+    const cib_match m[2] = {{"inbox", q->inbox->id, q->inbox->id_len}, {"status", "closed", 6}};
+    uint64_t after = q->after;
+    while (c->n < want) {
+        size_t limit = want - c->n, seen;
+        int rc = cib__store_find_page(ctx, CIB_KIND_CONVERSATION, m, 2, after, limit, &seen, &after,
+                                      collect_closed, c);
+        if (rc || seen < limit)
+            return rc;
+    }
+    return CIB_OK;
+}
+
+/* Closed conversations for a page of at most `cap` ids: all of them, sorted,
+ * or (find_page) the first cap + 1, which tell whether a next page exists. */
+static int closed_ids(cib_ctx *ctx, const query *q, size_t cap, struct closed *c)
+{
+    if (q->inbox && ctx->store.find_page)
+        return closed_page(ctx, q, cap < SIZE_MAX ? cap + 1 : cap, c);
     int rc = q->inbox ? cib__store_find(ctx, CIB_KIND_CONVERSATION, "inbox", q->inbox->id,
                                         q->inbox->id_len, collect_closed, c)
                       : cib__store_find(ctx, CIB_KIND_CONVERSATION, "status", "closed", 6,
@@ -289,7 +312,7 @@ int cib_view(cib_ctx *ctx, const cib_view_def *query_def, uint64_t *ids, size_t 
     if (q.inbox && !visible(&q, q.inbox))
         return CIB_OK; /* R-ACCESS-3: nothing of that inbox */
     struct closed c = {&q, NULL, 0, 0};
-    if (q.status != CIB_STATUS_OPEN && (rc = closed_ids(ctx, &q, &c)))
+    if (q.status != CIB_STATUS_OPEN && (rc = closed_ids(ctx, &q, cap, &c)))
         goto done;
     /* Merge the open tree and the sorted closed ids, oldest first. */
     cib__conv *o = q.status != CIB_STATUS_CLOSED ? next_open(&q, q.after) : NULL;

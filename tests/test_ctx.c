@@ -1,5 +1,8 @@
 /* test_ctx.c - contexts: options, the default inbox, the clock, loading from a
  * store, creation under allocation and storage failure, dumps. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -133,15 +136,15 @@ static void test_bad_options(void **state)
     a.free_fn = NULL;
     cib_options o2 = CIB_OPTIONS_INIT;
     o2.allocator = &a; /* no realloc_fn, no free_fn */
-    expect_new_fails(&o2, CIB_EINVAL, "'opts->allocator'");
+    expect_new_fails(&o2, CIB_EINVAL, "'opts->allocator->realloc_fn' is NULL");
 
     cib_store s = CIB_STORE_INIT; /* no methods */
     cib_options o3 = CIB_OPTIONS_INIT;
     o3.store = &s;
-    expect_new_fails(&o3, CIB_EINVAL, "'opts->store'");
+    expect_new_fails(&o3, CIB_EINVAL, "'opts->store->begin' is NULL");
     cib_memstore_new(NULL, &s);
     s.version = 99;
-    expect_new_fails(&o3, CIB_EINVAL, "'opts->store'");
+    expect_new_fails(&o3, CIB_EINVAL, "'opts->store->version' is 99");
     s.version = CIB_STORE_VERSION;
     s.close(s.user_data);
 
@@ -567,6 +570,12 @@ static int meddle_scan(void *ud, int kind, cib_row_fn fn, void *data)
     return m->inner.scan(m->inner.user_data, kind, fn, data);
 }
 
+static int meddle_get(void *ud, int kind, const char *key, size_t len, cib_row_fn fn, void *data)
+{
+    struct meddler *m = ud;
+    return m->inner.get(m->inner.user_data, kind, key, len, fn, data);
+}
+
 /* A storage method cannot change the context in the middle of a write. */
 static void test_store_callback_cannot_change_the_context_R_HOST_1(void **state)
 {
@@ -582,6 +591,7 @@ static void test_store_callback_cannot_change_the_context_R_HOST_1(void **state)
     s.put = meddle_put;
     s.del = meddle_del;
     s.scan = meddle_scan;
+    s.get = meddle_get;
     cib_options o = CIB_OPTIONS_INIT;
     o.store = &s;
     cib_ctx *ctx = NULL;
@@ -633,6 +643,229 @@ static void test_dump_R_HOST_1(void **state)
     tenv_free(e);
 }
 
+/* ---- versions of the host vtables (libgit2's rule: 1 <= version <= current) ---- */
+
+/* A small account on ctx: a channel of the default inbox, three
+ * conversations, two of them closed; the closed ones through a view. */
+static void use_account(cib_ctx *ctx)
+{
+    cib_user_def u = CIB_USER_DEF_INIT;
+    u.id = "alice";
+    u.name = "Alice";
+    u.role = CIB_ROLE_ADMIN;
+    assert_int_equal(cib_user_add(ctx, &u), CIB_OK);
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "chat";
+    d.inbox = "default";
+    d.type = CIB_CHANNEL_CHAT;
+    assert_int_equal(cib_channel_add(ctx, &d), CIB_OK);
+    uint64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        char id[8], from[32];
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(from, sizeof from, "c%d@example.test", i);
+        cib_inbound m = CIB_INBOUND_INIT;
+        m.channel = "chat";
+        m.msg_id = id;
+        m.from = from;
+        m.text = "Hi";
+        cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+        assert_int_equal(cib_ingest(ctx, &m, &r), CIB_OK);
+        ids[i] = r.conversation;
+    }
+    assert_int_equal(cib_close(ctx, "alice", CIB_NTS, ids[0]), CIB_OK);
+    assert_int_equal(cib_close(ctx, "alice", CIB_NTS, ids[2]), CIB_OK);
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.inbox = "default";
+    q.status = CIB_STATUS_CLOSED;
+    uint64_t page[1], next = 0;
+    size_t n = 0;
+    assert_int_equal(cib_view(ctx, &q, page, 1, &n, &next), CIB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(page[0], ids[0]);
+    assert_int_equal(next, ids[0]);
+    q.after = next;
+    assert_int_equal(cib_view(ctx, &q, page, 1, &n, &next), CIB_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(page[0], ids[2]);
+    assert_int_equal(next, 0);
+}
+
+/* A host built against the version-1 header passes a struct that ends after
+ * errmsg: the library reads no further, takes find_page as NULL, and works
+ * (also on a store it shares with a version-2 context). */
+static void test_store_version_1_from_an_older_header_R_HOST_1(void **state)
+{
+    (void)state;
+    cib_store mem;
+    assert_int_equal(cib_memstore_new(NULL, &mem), CIB_OK);
+    size_t v1_size = offsetof(cib_store, find_page);
+    /* Exactly the old size (a sanitizer sees any read beyond it) ... */
+    cib_store *exact = malloc(v1_size);
+    assert_non_null(exact);
+    const int one = 1;
+    memcpy(exact, &mem, v1_size);
+    memcpy(exact, &one, sizeof one); /* version, the first member */
+    /* ... and in a larger block whose tail is garbage, which must not be
+     * called. */
+    unsigned char block[sizeof(cib_store) + 16];
+    memset(block, 0xa5, sizeof block);
+    memcpy(block, exact, v1_size);
+    const cib_store *hosts[] = {exact, (const cib_store *)(void *)block};
+    for (int h = 0; h < 2; h++) {
+        cib_store fresh;
+        assert_int_equal(cib_memstore_new(NULL, &fresh), CIB_OK);
+        memcpy((void *)(uintptr_t)hosts[h], &fresh, v1_size);
+        memcpy((void *)(uintptr_t)hosts[h], &one, sizeof one);
+        cib_options o = CIB_OPTIONS_INIT;
+        o.store = hosts[h];
+        char err[256] = "";
+        o.error_buffer = err;
+        o.error_buffer_size = sizeof err;
+        cib_ctx *ctx = NULL;
+        if (cib_ctx_new(&o, &ctx) != CIB_OK)
+            fail_msg("version 1 refused: %s", err);
+        use_account(ctx);
+        cib_ctx_free(ctx);
+        /* The account reloads through the version-1 vtable. */
+        assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+        cib_user_info ui = CIB_USER_INFO_INIT;
+        assert_int_equal(cib_user_get(ctx, "alice", CIB_NTS, &ui), CIB_OK);
+        cib_ctx_free(ctx);
+        fresh.close(fresh.user_data);
+    }
+    free(exact);
+    mem.close(mem.user_data);
+}
+
+/* Version 0, negative, and newer than this library: refused, naming the
+ * argument and the versions accepted. */
+static void test_vtable_versions_out_of_range_refused(void **state)
+{
+    (void)state;
+    cib_store s;
+    assert_int_equal(cib_memstore_new(NULL, &s), CIB_OK);
+    const int bad[] = {0, -1, CIB_STORE_VERSION + 1, 2147483647};
+    char want[128];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cib_store v = s;
+        v.version = bad[i];
+        cib_options o = CIB_OPTIONS_INIT;
+        o.store = &v;
+        snprintf(want, sizeof want,
+                 "'opts->store->version' is %d: this library accepts versions 1 to %d", bad[i],
+                 CIB_STORE_VERSION);
+        expect_new_fails(&o, CIB_EINVAL, want);
+    }
+    /* Every version from 1 to the current one is accepted. */
+    for (int v = 1; v <= CIB_STORE_VERSION; v++) {
+        cib_store ok = s;
+        ok.version = v;
+        cib_options o = CIB_OPTIONS_INIT;
+        o.store = &ok;
+        cib_ctx *ctx = NULL;
+        assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+        cib_ctx_free(ctx);
+    }
+    s.close(s.user_data);
+
+    const int bad_one[] = {0, -1, 2, 2147483647}; /* allocator and sender: version 1 */
+    for (size_t i = 0; i < sizeof bad_one / sizeof bad_one[0]; i++) {
+        cib_allocator a = nomem_allocator();
+        a.version = bad_one[i];
+        cib_options o = CIB_OPTIONS_INIT;
+        o.allocator = &a;
+        snprintf(want, sizeof want,
+                 "'opts->allocator->version' is %d: this library accepts versions 1 to %d",
+                 bad_one[i], CIB_ALLOCATOR_VERSION);
+        expect_new_fails(&o, CIB_EINVAL, want);
+        cib_sender snd = CIB_SENDER_INIT;
+        snd.version = bad_one[i];
+        cib_options o2 = CIB_OPTIONS_INIT;
+        o2.sender = &snd;
+        snprintf(want, sizeof want,
+                 "'opts->sender->version' is %d: this library accepts versions 1 to %d", bad_one[i],
+                 CIB_SENDER_VERSION);
+        expect_new_fails(&o2, CIB_EINVAL, want);
+    }
+    /* Version-1 allocator and sender passed in blocks of exactly their size. */
+    cib_allocator std = CIB_ALLOCATOR_INIT;
+    failalloc fa = {0, -1, 0, 0};
+    std = failalloc_allocator(&fa);
+    cib_allocator *a1 = malloc(sizeof *a1);
+    cib_sender *s1 = malloc(sizeof *s1);
+    assert_non_null(a1);
+    assert_non_null(s1);
+    *a1 = std;
+    *s1 = (cib_sender)CIB_SENDER_INIT;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.allocator = a1;
+    o.sender = s1;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    free(a1);
+    free(s1);
+    assert_true(fa.live > 0);
+    cib_ctx_free(ctx);
+    assert_int_equal(fa.live, 0);
+}
+
+/* A store missing a required slot is refused at cib_ctx_new, naming it;
+ * the optional ones (close, find, errmsg, find_page) may be NULL. */
+static void test_store_missing_slot_refused(void **state)
+{
+    (void)state;
+    cib_store s;
+    assert_int_equal(cib_memstore_new(NULL, &s), CIB_OK);
+    const char *names[] = {"begin", "commit", "rollback", "put", "del", "get", "scan"};
+    char want[96];
+    for (int i = 0; i < 7; i++) {
+        for (int v = 1; v <= CIB_STORE_VERSION; v++) {
+            cib_store x = s;
+            x.version = v;
+            switch (i) {
+            case 0:
+                x.begin = NULL;
+                break;
+            case 1:
+                x.commit = NULL;
+                break;
+            case 2:
+                x.rollback = NULL;
+                break;
+            case 3:
+                x.put = NULL;
+                break;
+            case 4:
+                x.del = NULL;
+                break;
+            case 5:
+                x.get = NULL;
+                break;
+            default:
+                x.scan = NULL;
+                break;
+            }
+            cib_options o = CIB_OPTIONS_INIT;
+            o.store = &x;
+            snprintf(want, sizeof want, "'opts->store->%s' is NULL", names[i]);
+            expect_new_fails(&o, CIB_EINVAL, want);
+        }
+    }
+    cib_store opt = s;
+    opt.close = NULL;
+    opt.find = NULL;
+    opt.errmsg = NULL;
+    opt.find_page = NULL;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = &opt;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    use_account(ctx);
+    cib_ctx_free(ctx);
+    s.close(s.user_data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -641,6 +874,9 @@ int main(void)
         cmocka_unit_test(test_clock_is_injected_R_AVAIL_3),
         cmocka_unit_test(test_default_clock_is_system_R_AVAIL_3),
         cmocka_unit_test(test_bad_options),
+        cmocka_unit_test(test_store_version_1_from_an_older_header_R_HOST_1),
+        cmocka_unit_test(test_vtable_versions_out_of_range_refused),
+        cmocka_unit_test(test_store_missing_slot_refused),
         cmocka_unit_test(test_options_from_newer_header),
         cmocka_unit_test(test_id_limit_option),
         cmocka_unit_test(test_contexts_are_independent),

@@ -296,11 +296,15 @@ static void test_refused_files_R_HOST_1(void **state)
     assert_int_equal(cib_sqlite_open(newer, NULL, &st, err, sizeof err), CIB_OK);
     st.close(st.user_data);
     sqlite3 *db = raw(newer);
-    exec_sql(db, "UPDATE convinbox_meta SET value = 3 WHERE key = 'schema_version'");
+    char bump[128], newer_v[32];
+    snprintf(bump, sizeof bump, "UPDATE convinbox_meta SET value = %d WHERE key = 'schema_version'",
+             CIB_SQLITE_SCHEMA_VERSION + 1);
+    snprintf(newer_v, sizeof newer_v, "schema version %d", CIB_SQLITE_SCHEMA_VERSION + 1);
+    exec_sql(db, bump);
     sqlite3_close(db);
     b1 = slurp(newer, &n1);
     assert_int_equal(cib_sqlite_open(newer, NULL, &st, err, sizeof err), CIB_ESTORAGE);
-    assert_non_null(strstr(err, "schema version 3"));
+    assert_non_null(strstr(err, newer_v));
     b2 = slurp(newer, &n2);
     assert_true(n1 == n2 && memcmp(b1, b2, n1) == 0);
     free(b1);
@@ -447,7 +451,7 @@ static void test_migration_from_v1_R_HOST_1(void **state)
     assert_int_equal(version, 1);
     assert_int_equal(cib_sqlite_open(v1path, NULL, &st, err, sizeof err), CIB_OK);
     assert_int_equal(cib_sqlite_schema_version(v1path, &version, err, sizeof err), CIB_OK);
-    assert_int_equal(version, 2);
+    assert_int_equal(version, CIB_SQLITE_SCHEMA_VERSION);
     o.store = &st;
     assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
     char *got;
@@ -490,6 +494,129 @@ static void test_migration_from_v1_R_HOST_1(void **state)
     sqlite3_close(b);
 }
 
+/* Version 2 had no (inbox, status) index, so a page of closed conversations
+ * read every conversation of the inbox; opening a version-2 database adds
+ * it (and drops the inbox index it covers), keeping the account, and pages
+ * are then answered from it. */
+static void test_migration_from_v2_adds_the_page_index_R_HOST_1(void **state)
+{
+    (void)state;
+    char path[420], v2path[430];
+    snprintf(path, sizeof path, "%s", sqlitetest_path());
+    snprintf(v2path, sizeof v2path, "%s.v2", path);
+    cib_store st;
+    char err[512];
+    assert_int_equal(cib_sqlite_open(path, NULL, &st, err, sizeof err), CIB_OK);
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = &st;
+    o.hash_seed = 42;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    cib_user_def u = CIB_USER_DEF_INIT;
+    u.id = "alice";
+    u.name = "Alice";
+    u.role = CIB_ROLE_ADMIN;
+    assert_int_equal(cib_user_add(ctx, &u), CIB_OK);
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "chat";
+    d.inbox = "default";
+    d.type = CIB_CHANNEL_CHAT;
+    assert_int_equal(cib_channel_add(ctx, &d), CIB_OK);
+    uint64_t ids[6];
+    for (int i = 0; i < 6; i++) {
+        char id[8], from[32];
+        snprintf(id, sizeof id, "m%d", i);
+        snprintf(from, sizeof from, "c%d@example.test", i);
+        cib_inbound m = CIB_INBOUND_INIT;
+        m.channel = "chat";
+        m.msg_id = id;
+        m.from = from;
+        m.text = "Hi";
+        cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+        assert_int_equal(cib_ingest(ctx, &m, &r), CIB_OK);
+        ids[i] = r.conversation;
+        if (i % 2 == 0)
+            assert_int_equal(cib_close(ctx, "alice", CIB_NTS, ids[i]), CIB_OK);
+    }
+    char *want;
+    size_t n;
+    assert_int_equal(cib_dump(ctx, &want, &n), CIB_OK);
+    cib_ctx_free(ctx);
+    st.close(st.user_data);
+    /* The same rows in a database of version 2. */
+    sqlite3 *v2 = raw(v2path);
+    assert_int_equal(sq_schema_create_v2(v2), SQLITE_OK);
+    char sql[1024];
+    snprintf(sql, sizeof sql, "ATTACH '%s' AS cur", path);
+    exec_sql(v2, sql);
+    for (size_t i = 0; i < sq_n_tables; i++) {
+        snprintf(sql, sizeof sql, "INSERT INTO %s SELECT * FROM cur.%s", sq_tables[i].name,
+                 sq_tables[i].name);
+        exec_sql(v2, sql);
+    }
+    exec_sql(v2, "DETACH cur");
+    assert_int_equal(query_int(v2, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                   "'idx_conversations_inbox_status'"),
+                     0);
+    sqlite3_close(v2);
+    int version;
+    assert_int_equal(cib_sqlite_schema_version(v2path, &version, err, sizeof err), CIB_OK);
+    assert_int_equal(version, 2);
+    assert_int_equal(cib_sqlite_open(v2path, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_schema_version(v2path, &version, err, sizeof err), CIB_OK);
+    assert_int_equal(version, CIB_SQLITE_SCHEMA_VERSION);
+    o.store = &st;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    char *got;
+    assert_int_equal(cib_dump(ctx, &got, &n), CIB_OK);
+    assert_string_equal(got, want);
+    cib_free(ctx, got);
+    cib_free(ctx, want);
+    /* Pages of two closed conversations, from the index. */
+    cib_view_def q = CIB_VIEW_DEF_INIT;
+    q.inbox = "default";
+    q.status = CIB_STATUS_CLOSED;
+    uint64_t page[2], next;
+    assert_int_equal(cib_view(ctx, &q, page, 2, &n, &next), CIB_OK);
+    assert_int_equal(n, 2);
+    assert_true(page[0] == ids[0] && page[1] == ids[2] && next == ids[2]);
+    q.after = next;
+    assert_int_equal(cib_view(ctx, &q, page, 2, &n, &next), CIB_OK);
+    assert_true(n == 1 && page[0] == ids[4] && next == 0);
+    cib_ctx_free(ctx);
+    st.close(st.user_data);
+    /* The migrated indexes are the fresh ones, and the page query reads the
+     * new one in id order (no sort). */
+    sqlite3 *a = raw(v2path), *b = raw(path);
+    const char *idx = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE "
+                      "type = 'index' AND sql IS NOT NULL ORDER BY name)";
+    char *x = query_text(a, idx), *y = query_text(b, idx);
+    assert_string_equal(x, y);
+    assert_non_null(strstr(x, "idx_conversations_inbox_status"));
+    assert_null(strstr(x, "idx_conversations_inbox,"));
+    free(x);
+    free(y);
+    sqlite3_stmt *plan;
+    assert_int_equal(sqlite3_prepare_v2(a,
+                                        "EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE "
+                                        "inbox = 'default' AND status = 'closed' AND id > 0 "
+                                        "ORDER BY id LIMIT 50",
+                                        -1, &plan, NULL),
+                     SQLITE_OK);
+    char details[512] = "";
+    while (sqlite3_step(plan) == SQLITE_ROW) {
+        size_t len = strlen(details);
+        snprintf(details + len, sizeof details - len, "%s;",
+                 (const char *)sqlite3_column_text(plan, 3));
+    }
+    sqlite3_finalize(plan);
+    x = details;
+    if (!x || !strstr(x, "idx_conversations_inbox_status") || strstr(x, "TEMP B-TREE"))
+        fail_msg("page query plan: %s", x);
+    sqlite3_close(a);
+    sqlite3_close(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,6 +627,7 @@ int main(void)
         cmocka_unit_test(test_refused_files_R_HOST_1),
         cmocka_unit_test(test_corrupt_file_not_loaded_R_HOST_1),
         cmocka_unit_test(test_migration_from_v1_R_HOST_1),
+        cmocka_unit_test(test_migration_from_v2_adds_the_page_index_R_HOST_1),
     };
     int rc = TENV_RUN(tests);
     sqlitetest_cleanup();

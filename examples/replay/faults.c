@@ -72,6 +72,13 @@ static int f_find(void *ud, int kind, const char *field, const char *value, size
     return trip(r) ? -1 : r->mem.find(r->mem.user_data, kind, field, value, len, fn, cb);
 }
 
+static int f_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
+                       size_t limit, cib_row_fn fn, void *cb)
+{
+    rp *r = self(ud);
+    return trip(r) ? -1 : r->mem.find_page(r->mem.user_data, kind, m, n, after, limit, fn, cb);
+}
+
 void rp_faults_wrap(rp *r, const cib_store *inner, cib_store *out)
 {
     cib_store s = CIB_STORE_INIT;
@@ -84,5 +91,6 @@ void rp_faults_wrap(rp *r, const cib_store *inner, cib_store *out)
     s.get = f_get;
     s.scan = f_scan;
     s.find = inner->find ? f_find : NULL;
+    s.find_page = inner->find_page ? f_find_page : NULL;
     *out = s;
 }

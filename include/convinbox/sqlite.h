@@ -28,11 +28,12 @@
  * (messages.conversation, tickets.conversation, conversations.ticket,
  * threads.conversation, dedup_keys.message and .conversation) are INTEGER
  * too, so joins need no casts; the other tables are WITHOUT ROWID tables
- * keyed by their TEXT key. Indexes: conversations by inbox, contact and
- * status, messages by conversation. A table convinbox_meta holds the schema version:
- * a database of an older version is migrated in one transaction when
- * opened; one of a newer version, or a file that is not a database of this
- * schema, is refused and left untouched.
+ * keyed by their TEXT key. Indexes: conversations by (inbox, status) (a page
+ * of a view reads it in id order: version 3), contact and status, messages
+ * by conversation. Writes outside a transaction are refused
+ * (convinbox/store.h), never committed on their own. A table convinbox_meta holds the schema
+ * version: a database of an older version is migrated in one transaction when opened; one of a
+ * newer version, or a file that is not a database of this schema, is refused and left untouched.
  *
  * One connection, one thread: use a store from the thread that uses its
  * context. Other processes may read the file at the same time (WAL).
@@ -65,7 +66,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes. */
-#define CIB_SQLITE_SCHEMA_VERSION 2
+#define CIB_SQLITE_SCHEMA_VERSION 3
 
 /* How hard each commit waits for the disk (SQLite's synchronous pragma). */
 enum cib_sqlite_sync {

@@ -13,8 +13,10 @@
  * calls rollback() and the operation fails with CIB_ESTORAGE (or CIB_ENOMEM
  * when the method returned CIB_ENOMEM); the library's memory is left as it
  * was. rollback() must undo every put() and del() since begin(), and must not
- * fail. Reads (get, scan) may happen inside or outside a transaction and see
- * the transaction's own writes.
+ * fail. Transactions do not nest, and a store writes only inside one: put()
+ * and del() outside a transaction are refused, never committed on their own.
+ * Reads (get, scan, find, find_page) may happen inside or outside a
+ * transaction and see the transaction's own writes.
  *
  * Return values. Methods return CIB_OK (0) on success. Any other value is a
  * failure; CIB_ENOMEM is reported as such, everything else as CIB_ESTORAGE with
@@ -152,15 +154,43 @@ typedef struct cib_row {
  * method returns that value. */
 typedef int (*cib_row_fn)(void *cb_data, const cib_row *row);
 
-#define CIB_STORE_VERSION 1
+/* One condition of find_page(): the TEXT field `field` equals value[0..len). */
+typedef struct cib_match {
+    const char *field; /* NUL-terminated field name */
+    const char *value; /* len bytes, not NUL-terminated */
+    size_t len;
+} cib_match;
+
+/*
+ * Versions. A host sets `version` to the CIB_STORE_VERSION of the header it
+ * was built with. The library accepts every version from 1 to its own
+ * CIB_STORE_VERSION and reads only the slots that version has: a host built
+ * against an older header (a shorter struct) keeps working, and the slots
+ * added later are taken as NULL. Version 0, a negative version and one newer
+ * than the library's are refused by cib_ctx_new() with CIB_EINVAL naming
+ * 'opts->store->version', as is a store whose begin, commit, rollback, put,
+ * del, get or scan is NULL (the message names the slot). New slots are only
+ * ever appended, and are optional.
+ *   1  begin ... errmsg
+ *   2  find_page
+ */
+#define CIB_STORE_VERSION 2
 
 struct cib_store {
-    int version; /* CIB_STORE_VERSION */
+    int version; /* CIB_STORE_VERSION of the host's header; 1 or more */
     void *user_data;
+    /* Start a transaction. A begin() while one is open is refused (non-zero)
+     * and leaves the open transaction as it was. */
     int (*begin)(void *user_data);
+    /* Make the transaction's writes durable and end it. Outside a
+     * transaction it fails. */
     int (*commit)(void *user_data);
+    /* Undo every put() and del() since begin() and end the transaction;
+     * never fails; outside a transaction it does nothing. */
     void (*rollback)(void *user_data);
-    /* Insert or replace the row with this kind and key. */
+    /* Insert or replace the row with this kind and key. put() and del()
+     * outside a transaction are refused (CIB_EINVAL) and change nothing:
+     * a store never commits a write on its own. */
     int (*put)(void *user_data, const cib_row *row);
     /* Delete a row; deleting a missing row is not an error. */
     int (*del)(void *user_data, int kind, const char *key, size_t key_len);
@@ -187,10 +217,31 @@ struct cib_store {
      * until the next call. The library puts it in its message when the
      * method did not set one with cib_set_callback_error(). */
     const char *(*errmsg)(void *user_data);
+
+    /* ---- version 2 ---- */
+
+    /* Optional (NULL: the library finds every matching row, through find()
+     * or scan(), and sorts them): one page of an ordered find. Call fn, in
+     * ascending order of the key read as a library id, for at most `limit`
+     * (1 or more) rows of `kind` whose key is a library id (decimal digits,
+     * no leading zero) greater than `after` and whose TEXT fields equal
+     * every match[0..n_match) (n_match 1 or more; a field that is NULL or
+     * missing matches nothing). Rows whose key is not an id are never found.
+     * As for find(), a non-zero return of fn stops the call and is
+     * returned, and the transaction's own writes are seen.
+     * The library asks for: CONVERSATION by inbox and status, for a page of
+     * closed conversations in an inbox's views. With this method such a
+     * page costs O(limit + log n) for n conversations; without it, O(n log
+     * n), every page. A database answers from an index on (inbox, status,
+     * id) (the SQLite adapter does); the in-memory store keeps an ordered
+     * tree per (inbox, status). A store may answer other requests by
+     * filtering and sorting. */
+    int (*find_page)(void *user_data, int kind, const cib_match *match, size_t n_match,
+                     uint64_t after, size_t limit, cib_row_fn fn, void *cb_data);
 };
 #define CIB_STORE_INIT                                                                             \
     {                                                                                              \
-        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL        \
+        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL  \
     }
 
 /*

@@ -44,7 +44,7 @@ const sq_table sq_tables[] = {
           {"status", 'T'}, {"created_at", 'I'}, {"last_inbound_at", 'I'}, {"first_reply_at", 'I'},
           {"closed_at", 'I'}, {"n_messages", 'I'}, {"thread", 'T'}, {"property_keys", 'L'},
           {"property_values", 'L'}, {"queued", 'I'}, {"ticket", 'D'}),
-     IDX("inbox", "contact", "status")},
+     IDX("inbox, status", "contact", "status")},
     {CIB_KIND_MESSAGE, "messages", "id", 1,
      COLS({"conversation", 'D'}, {"inbox", 'T'}, {"channel", 'T'}, {"kind", 'T'}, {"author", 'T'},
           {"contact", 'T'}, {"msg_id", 'T'}, {"text", 'T'}, {"created_at", 'I'},
@@ -96,12 +96,18 @@ static int create_table(sqlite3 *db, const sq_table *tb, const char *name)
     return exec(db, sql);
 }
 
+/* An index on "a, b" is named idx_TABLE_a_b. */
 static int create_indexes(sqlite3 *db, const sq_table *tb)
 {
-    char sql[512];
+    char sql[512], name[128];
     int rc = SQLITE_OK;
     for (size_t i = 0; tb->indexed[i] && rc == SQLITE_OK; i++) {
-        snprintf(sql, sizeof sql, "CREATE INDEX idx_%s_%s ON %s (%s)", tb->name, tb->indexed[i],
+        size_t n = 0;
+        for (const char *c = tb->indexed[i]; *c && n + 1 < sizeof name; c++)
+            if (*c != ' ')
+                name[n++] = *c == ',' ? '_' : *c;
+        name[n] = '\0';
+        snprintf(sql, sizeof sql, "CREATE INDEX IF NOT EXISTS idx_%s_%s ON %s (%s)", tb->name, name,
                  tb->name, tb->indexed[i]);
         rc = exec(db, sql);
     }
@@ -229,8 +235,33 @@ static int v1_to_v2(sqlite3 *db)
     return rc;
 }
 
+/* 2 -> 3: conversations are found by (inbox, status) in id order, a page
+ * of a view at a time (find_page): the index on (inbox, status), which also
+ * serves lookups by inbox alone, replaces the one on inbox. */
+static const char v2_to_v3_sql[] =
+    "DROP INDEX IF EXISTS idx_conversations_inbox;"
+    "CREATE INDEX IF NOT EXISTS idx_conversations_inbox_status ON conversations (inbox, status);"
+    "UPDATE convinbox_meta SET value = 3 WHERE key = 'schema_version'";
+
+static int v2_to_v3(sqlite3 *db)
+{
+    return exec(db, v2_to_v3_sql);
+}
+
+int sq_schema_create_v2(sqlite3 *db)
+{
+    /* The tables of version 2 are those of version 3; its indexes were on
+     * one column each. */
+    int rc = sq_schema_create(db);
+    if (rc == SQLITE_OK)
+        rc = exec(db, "DROP INDEX idx_conversations_inbox_status;"
+                      "CREATE INDEX idx_conversations_inbox ON conversations (inbox);"
+                      "UPDATE convinbox_meta SET value = 2 WHERE key = 'schema_version'");
+    return rc;
+}
+
 /* [v]: from version v to v + 1. */
-static int (*const migrations[])(sqlite3 *) = {NULL, v1_to_v2};
+static int (*const migrations[])(sqlite3 *) = {NULL, v1_to_v2, v2_to_v3};
 
 int sq_schema_migrate(sqlite3 *db, int from)
 {

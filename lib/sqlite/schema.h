@@ -38,6 +38,8 @@ int sq_schema_create(sqlite3 *db);
 int sq_schema_migrate(sqlite3 *db, int from);
 /* Create version 1, as it was (for the tests of the migrations). */
 int sq_schema_create_v1(sqlite3 *db);
+/* Create version 2, as it was: version 3 without its (inbox, status) index. */
+int sq_schema_create_v2(sqlite3 *db);
 /* The version recorded in the database, 0 when there is no schema. */
 int sq_schema_version(sqlite3 *db, int *version);
 

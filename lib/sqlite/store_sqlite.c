@@ -18,6 +18,7 @@
 
 #define MAX_COLS  40
 #define MAX_DEPTH 4 /* reads nested in row callbacks */
+#define MAX_PAGE  4 /* conditions of a find_page */
 
 /* A prepared statement, and whether a read in progress holds it. */
 typedef struct sq_stmt {
@@ -29,6 +30,9 @@ typedef struct sq_tab {
     const sq_table *t;
     sq_stmt put, del, get, scan;
     sq_stmt find[MAX_COLS]; /* by column, prepared on first use */
+    sq_stmt page;           /* find_page by page_cols[0..page_n) */
+    int page_cols[MAX_PAGE];
+    size_t page_n;
 } sq_tab;
 
 /* Buffers for the rows of one read depth. */
@@ -164,9 +168,28 @@ static int run(sq_store *s, sq_stmt *x, const char *what)
     return CIB_OK;
 }
 
+/* Writes only inside a transaction (convinbox/store.h): outside one SQLite
+ * would commit each statement on its own. */
+static int refused(sq_store *s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static int refused(sq_store *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return CIB_EINVAL;
+}
+
 static int m_begin(void *ud)
 {
     sq_store *s = ud;
+    if (s->in_tx)
+        return refused(s, "begin: a transaction is already open");
     int rc = run(s, &s->begin, "begin");
     s->in_tx = rc == CIB_OK;
     return rc;
@@ -234,6 +257,10 @@ static int column_of(const sq_table *t, const char *name, size_t hint)
 static int m_put(void *ud, const cib_row *row)
 {
     sq_store *s = ud;
+    if (!s->in_tx || sqlite3_get_autocommit(s->db))
+        return refused(s, "put: no transaction is open");
+    if (!row)
+        return refused(s, "put: the row is NULL");
     sq_tab *x = tab_of(s, row->kind);
     if (!x)
         return failed(s, "put: unknown row kind %d", row->kind);
@@ -293,6 +320,8 @@ static int m_put(void *ud, const cib_row *row)
 static int m_del(void *ud, int kind, const char *key, size_t key_len)
 {
     sq_store *s = ud;
+    if (!s->in_tx || sqlite3_get_autocommit(s->db))
+        return refused(s, "del: no transaction is open");
     sq_tab *x = tab_of(s, kind);
     if (!x)
         return failed(s, "del: unknown row kind %d", kind);
@@ -470,6 +499,73 @@ static int m_find(void *ud, int kind, const char *field, const char *value, size
     return rc;
 }
 
+static void finalize(sq_stmt *x);
+
+/* An ordered page: SELECT ... WHERE c1 = ? AND ... AND key > ? ORDER BY key
+ * LIMIT ?, from an index on (c1, ..., key) when there is one (the library
+ * asks for conversations by (inbox, status): schema.c has that index). The
+ * statement of the last set of columns asked for is kept. */
+static int m_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
+                       size_t limit, cib_row_fn fn, void *cb)
+{
+    sq_store *s = ud;
+    sq_tab *x = tab_of(s, kind);
+    if (!x)
+        return failed(s, "find_page: unknown row kind %d", kind);
+    if (!m || n == 0 || n > MAX_PAGE || limit == 0 || !fn)
+        return refused(s,
+                       "find_page: %zu conditions, limit %zu: 1 to %d conditions, limit 1 or "
+                       "more",
+                       n, limit, MAX_PAGE);
+    const sq_table *t = x->t;
+    if (!t->int_key)
+        return refused(s, "find_page: table %s is not keyed by library ids", t->name);
+    int cols[MAX_PAGE];
+    for (size_t i = 0; i < n; i++) {
+        if (!m[i].field || (!m[i].value && m[i].len))
+            return refused(s, "find_page: condition %zu has no field or value", i);
+        cols[i] = column_of(t, m[i].field, 0);
+        /* A field the table cannot hold as text is on no row. */
+        if (cols[i] < 0 || t->cols[cols[i]].type == 'I' || t->cols[cols[i]].type == 'L')
+            return CIB_OK;
+    }
+    if (after >= (uint64_t)INT64_MAX)
+        return CIB_OK; /* no key is greater */
+    int same = x->page.st && x->page_n == n && !memcmp(x->page_cols, cols, n * sizeof *cols);
+    char sql[4096] = "";
+    if (!same) {
+        char colnames[1024];
+        column_list(t, colnames, sizeof colnames);
+        size_t k = (size_t)snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE ", colnames, t->name);
+        for (size_t i = 0; i < n; i++)
+            k += (size_t)snprintf(sql + k, sizeof sql - k, "%s = ? AND ", t->cols[cols[i]].name);
+        snprintf(sql + k, sizeof sql - k, "%s > ? ORDER BY %s LIMIT ?", t->key, t->key);
+    }
+    sq_stmt other = {NULL, 1}; /* other columns while the kept statement is busy */
+    sq_stmt *cached = same || !x->page.busy ? &x->page : &other;
+    if (cached == &x->page && !same) {
+        finalize(&x->page);
+        int rc = prepare(s, &x->page, sql);
+        if (rc)
+            return rc;
+        memcpy(x->page_cols, cols, n * sizeof *cols);
+        x->page_n = n;
+    }
+    sq_stmt st;
+    int rc = acquire(s, cached, cached->st ? sqlite3_sql(cached->st) : sql, &st);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        bind_maybe_id(st.st, (int)i + 1, m[i].value ? m[i].value : "", m[i].len,
+                      t->cols[cols[i]].type == 'D');
+    sqlite3_bind_int64(st.st, (int)n + 1, (sqlite3_int64)after);
+    sqlite3_bind_int64(st.st, (int)n + 2,
+                       limit > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)limit);
+    rc = deliver(s, t, st.st, fn, cb, 0);
+    release(cached, &st);
+    return rc;
+}
+
 static const char *m_errmsg(void *ud)
 {
     return ((sq_store *)ud)->err;
@@ -497,6 +593,7 @@ static void m_close(void *ud)
         finalize(&x->scan);
         for (size_t c = 0; c < MAX_COLS; c++)
             finalize(&x->find[c]);
+        finalize(&x->page);
     }
     finalize(&s->begin);
     finalize(&s->commit);
@@ -647,6 +744,7 @@ int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store 
     st.close = m_close;
     st.find = m_find;
     st.errmsg = m_errmsg;
+    st.find_page = m_find_page;
     *out = st;
     return CIB_OK;
 }

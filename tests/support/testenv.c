@@ -147,6 +147,15 @@ static int fs_find(void *ud, int kind, const char *field, const char *value, siz
                : fs->inner.find(fs->inner.user_data, kind, field, value, len, fn, data);
 }
 
+static int fs_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
+                        size_t limit, cib_row_fn fn, void *data)
+{
+    faultstore *fs = ud;
+    return fs_fail(fs, "find_page")
+               ? -100
+               : fs->inner.find_page(fs->inner.user_data, kind, m, n, after, limit, fn, data);
+}
+
 static const char *fs_errmsg(void *ud)
 {
     faultstore *fs = ud;
@@ -168,6 +177,7 @@ cib_store faultstore_wrap(faultstore *fs, const cib_store *inner)
     s.get = fs_get;
     s.scan = fs_scan;
     s.find = inner->find ? fs_find : NULL;
+    s.find_page = inner->find_page ? fs_find_page : NULL;
     s.errmsg = inner->errmsg ? fs_errmsg : NULL;
     s.close = NULL;
     return s;
