@@ -169,6 +169,104 @@ static void test_del_allocation_failure(void **state)
     counted_store_close(m);
 }
 
+/* ---- the ordered index of find_page ---- */
+
+static int page_keys_cb(void *data, const cib_row *row)
+{
+    char *out = data;
+    size_t n = strlen(out);
+    snprintf(out + n, 2048 - n, "%.*s,", (int)row->key_len, row->key);
+    return 0;
+}
+
+/* Every page the store answers for the inboxes and statuses used here. */
+static char *pages(const cib_store *s)
+{
+    static const char *const inboxes[] = {"in1", "in2", "in3"}, *const st[] = {"open", "closed"};
+    char *out = calloc(1, 8 * 2048);
+    assert_non_null(out);
+    for (int i = 0; i < 3; i++)
+        for (int k = 0; k < 2; k++) {
+            char buf[2048] = "";
+            cib_match m[2] = {{"inbox", inboxes[i], 3}, {"status", st[k], strlen(st[k])}};
+            assert_int_equal(
+                s->find_page(s->user_data, CIB_KIND_CONVERSATION, m, 2, 0, 1000, page_keys_cb, buf),
+                CIB_OK);
+            strcat(out, buf);
+            strcat(out, "|");
+        }
+    return out;
+}
+
+static cib_row conv_row(cib_field *f, const char *key, const char *inbox, const char *status)
+{
+    f[0] = ftext("inbox", inbox);
+    f[1] = ftext("channel", "ch");
+    f[2] = ftext("status", status);
+    f[3] = fint("created_at", 1);
+    return mkrow(CIB_KIND_CONVERSATION, key, f, 4);
+}
+
+static void pre_conv_changes(const cib_store *s)
+{
+    cib_field f[4];
+    cib_row r = conv_row(f, "3", "in1", "closed"); /* moves between groups */
+    assert_int_equal(s->put(s->user_data, &r), CIB_OK);
+    assert_int_equal(s->del(s->user_data, CIB_KIND_CONVERSATION, "4", 1), CIB_OK);
+    r = conv_row(f, "77", "in2", "closed"); /* a new row in a new group */
+    assert_int_equal(s->put(s->user_data, &r), CIB_OK);
+}
+
+/* R-HOST-1: a conversation put that fails on any allocation (its group,
+ * its block, the journal) leaves the index as it was after the rollback;
+ * a rollback moves every node back without allocating; and the groups left
+ * empty are freed (close checks that every block is). */
+static void test_index_allocation_sweep_R_HOST_1(void **state)
+{
+    (void)state;
+    counted_store *m = memstore_open();
+    cib_store *s = &m->s;
+    cib_field f[4];
+    assert_int_equal(s->begin(s->user_data), CIB_OK);
+    for (int i = 1; i <= 20; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "%d", i);
+        cib_row r = conv_row(f, key, i % 2 ? "in1" : "in2", i % 3 ? "open" : "closed");
+        assert_int_equal(s->put(s->user_data, &r), CIB_OK);
+    }
+    assert_int_equal(s->commit(s->user_data), CIB_OK);
+    char *before = pages(s);
+    const struct {
+        const char *key, *inbox, *status;
+        prewrite_fn pre;
+    } puts[] = {
+        {"5", "in1", "closed", NULL},             /* an existing row, another group */
+        {"5", "in3", "open", NULL},               /* a group that does not exist yet */
+        {"100", "in3", "closed", NULL},           /* a new row, a new group */
+        {"101", "in1", "open", pre_conv_changes}, /* after other moves */
+        {"3", "in3", "open", pre_conv_changes},   /* a row moved twice */
+        {"77", "in3", "closed", pre_conv_changes},
+        {"102", "in2", "open", pre_fill_journal},
+    };
+    for (size_t i = 0; i < sizeof puts / sizeof puts[0]; i++) {
+        cib_row r = conv_row(f, puts[i].key, puts[i].inbox, puts[i].status);
+        assert_true(sweep_put(m, puts[i].pre, &r) >= 1);
+        char *after = pages(s);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    /* The same changes committed: the pages follow. */
+    assert_int_equal(s->begin(s->user_data), CIB_OK);
+    pre_conv_changes(s);
+    assert_int_equal(s->commit(s->user_data), CIB_OK);
+    char *now = pages(s);
+    assert_non_null(strstr(now, "18,77,|"));
+    assert_string_not_equal(before, now);
+    free(now);
+    free(before);
+    counted_store_close(m);
+}
+
 /* ---- the library's own rows ---- */
 
 /*
@@ -235,6 +333,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_allocation_sweep_R_HOST_1),
         cmocka_unit_test(test_del_allocation_failure),
+        cmocka_unit_test(test_index_allocation_sweep_R_HOST_1),
         cmocka_unit_test(test_account_reopens_under_id_limit_R_HOST_1),
     };
     return TENV_RUN(tests);
