@@ -1550,7 +1550,12 @@ typedef struct cib_view_def {
  *           `after`), or 0 when this page is the last.
  * Open conversations come from memory: a page costs O(page + log n), however
  * many conversations there are. Closed ones (status 0 or CLOSED) are read
- * from the store (through its find method, else a scan). An inbox the user
+ * from the store: for a view of an inbox, through the store's find_page
+ * (convinbox/store.h: both built-in stores have it), only the cap + 1 next
+ * closed ones in id order, so a page costs O(page + log n) there too (plus
+ * the closed rows a channel, UNASSIGNED or MINE filter turns away); without
+ * find_page, and for MINE over all inboxes, every closed conversation of the
+ * inbox (or the account) is read and sorted: O(n log n) per page. An inbox the user
  * may not view gives an empty page (R-ACCESS-3). Read-only. Returns CIB_OK,
  * CIB_EINVAL, CIB_ENOTFOUND (unknown user, inbox or channel), CIB_ENOMEM,
  * CIB_ESTORAGE.
