@@ -158,35 +158,63 @@ static mnode *node_of(const mentry *e)
     return (mnode *)(void *)((char *)inline_row(e) + e->cap);
 }
 
+static int group_is(const mgroup *g, const char *a, size_t a_len, const char *b, size_t b_len)
+{
+    if (g->a_len != a_len || g->b_len != b_len)
+        return 0;
+    for (size_t i = 0; i < b_len; i++) /* a few bytes: no call */
+        if (g->text[a_len + 1 + i] != b[i])
+            return 0;
+    return !memcmp(g->text, a, a_len);
+}
+
 static mgroup *group_find(memstore *ms, const char *a, size_t a_len, const char *b, size_t b_len)
 {
-    mgroup *g = ms->glast;
-    if (g && g->a_len == a_len && g->b_len == b_len && !memcmp(g->text, a, a_len) &&
-        !memcmp(g->text + a_len + 1, b, b_len))
-        return g;
-    for (g = ms->groups; g; g = g->next)
-        if (g->a_len == a_len && g->b_len == b_len && !memcmp(g->text, a, a_len) &&
-            !memcmp(g->text + a_len + 1, b, b_len))
+    if (ms->glast && group_is(ms->glast, a, a_len, b, b_len))
+        return ms->glast;
+    for (mgroup *g = ms->groups; g; g = g->next)
+        if (group_is(g, a, a_len, b, b_len))
             return ms->glast = g;
     return NULL;
 }
 
-/* The TEXT field `name` of a row handed to put(), or NULL. */
-static const cib_field *text_field(const cib_row *row, const char *name)
+static int name_is(const char *a, const char *b)
 {
-    for (size_t i = 0; i < row->n_fields; i++) {
-        const cib_field *f = &row->fields[i];
-        if (f->type == CIB_FIELD_TEXT && !strcmp(f->name, name))
-            return f;
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* The row's TEXT fields ix_a and ix_b (NULL if missing), in one pass that
+ * stops when both are found (put() of every conversation runs it). */
+static void index_fields(const cib_row *row, const cib_field **a, const cib_field **b)
+{
+    /* Where the library writes them (convinbox/store.h's field order). */
+    const cib_field *f = row->fields;
+    if (row->n_fields > 5 && f[0].type == CIB_FIELD_TEXT && f[5].type == CIB_FIELD_TEXT &&
+        name_is(f[0].name, ix_a) && name_is(f[5].name, ix_b)) {
+        *a = &f[0];
+        *b = &f[5];
+        return;
     }
-    return NULL;
+    *a = *b = NULL;
+    for (size_t i = 0; i < row->n_fields && !(*a && *b); i++) {
+        f = &row->fields[i];
+        if (f->type != CIB_FIELD_TEXT)
+            continue;
+        if (!*a && f->name[0] == ix_a[0] && name_is(f->name, ix_a))
+            *a = f;
+        else if (!*b && f->name[0] == ix_b[0] && name_is(f->name, ix_b))
+            *b = f;
+    }
 }
 
 /* The group a row put of the indexed kind belongs to, created if need be
  * (*out NULL: the row has no inbox or status text). CIB_OK or CIB_ENOMEM. */
 static int group_for(memstore *ms, const cib_row *row, mgroup **out)
 {
-    const cib_field *a = text_field(row, ix_a), *b = text_field(row, ix_b);
+    const cib_field *a, *b;
+    index_fields(row, &a, &b);
     *out = NULL;
     if (!a || !b || a->len >= UINT32_MAX || b->len >= UINT32_MAX)
         return CIB_OK;
