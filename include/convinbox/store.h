@@ -225,17 +225,17 @@ struct cib_store {
      * ascending order of the key read as a library id, for at most `limit`
      * (1 or more) rows of `kind` whose key is a library id (decimal digits,
      * no leading zero) greater than `after` and whose TEXT fields equal
-     * every match[0..n_match) (n_match 1 or more; a field that is NULL or
-     * missing matches nothing). Rows whose key is not an id are never found.
-     * As for find(), a non-zero return of fn stops the call and is
-     * returned, and the transaction's own writes are seen.
-     * The library asks for: CONVERSATION by inbox and status, for a page of
-     * closed conversations in an inbox's views. With this method such a
-     * page costs O(limit + log n) for n conversations; without it, O(n log
-     * n), every page. A database answers from an index on (inbox, status,
-     * id) (the SQLite adapter does); the in-memory store keeps an ordered
-     * tree per (inbox, status). A store may answer other requests by
-     * filtering and sorting. */
+     * every match[0..n_match) (n_match 1 or more, the library passes at
+     * most 4; a field that is NULL or missing matches nothing). Rows whose
+     * key is not an id are never found. As for find(), a non-zero return of
+     * fn stops the call and is returned, and the transaction's own writes
+     * are seen. The library asks for: CONVERSATION by inbox and status, for
+     * a page of closed conversations in an inbox's views. With this method
+     * such a page costs O(limit + log n) for n conversations; without it,
+     * O(n log n), every page. A database answers from an index on (inbox,
+     * status, id) (the SQLite adapter does); the in-memory store keeps an
+     * ordered tree per (inbox, status). A store may answer other requests
+     * by filtering and sorting. */
     int (*find_page)(void *user_data, int kind, const cib_match *match, size_t n_match,
                      uint64_t after, size_t limit, cib_row_fn fn, void *cb_data);
 };
@@ -255,7 +255,9 @@ struct cib_store {
  * The store keeps each row packed in one block (a byte for the field's name,
  * one for its type, then its value) and unpacks it for get() and scan(); a
  * row with more than 48 fields or 64 list items in all is unpacked into a
- * temporary block, so those two may then return CIB_ENOMEM. put() refuses a
+ * temporary block, so those two may then return CIB_ENOMEM. A conversation
+ * row (key a library id) also carries a 56-byte node of the ordered index
+ * its find_page() reads: a tree per (inbox, status). put() refuses a
  * malformed row (a NULL key, name, text or item; an unknown type) and a row
  * over 4 GiB packed with CIB_EINVAL.
  */
