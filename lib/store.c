@@ -205,8 +205,6 @@ static int get_cb(void *data, const cib_row *row)
 int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib__row_fn fn,
                    void *arg)
 {
-    if (!ctx->store.get)
-        return cib__fail(ctx, CIB_ESTORAGE, "the store has no get method");
     struct get_state st = {ctx, kind, fn, arg, CIB_OK, 0};
     int rc = ctx->store.get(ctx->store.user_data, kind, key, key_len, get_cb, &st);
     if (st.cb_rc)

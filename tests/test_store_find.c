@@ -324,6 +324,17 @@ void case_find_page(void **state)
     cib_match p[2] = {{"inbox", "in1", 2}, {"status", "closed", 6}};
     store_page(s, p, 2, 0, 10, got, sizeof got);
     assert_string_equal(got, "");
+    /* Refused: no conditions, limit 0, no callback; nothing is called. */
+    keys none = {"", CIB_KIND_CONVERSATION, 0, -1, 0};
+    assert_int_not_equal(
+        s->find_page(s->user_data, CIB_KIND_CONVERSATION, m, 0, 0, 10, keys_cb, &none), CIB_OK);
+    assert_int_not_equal(
+        s->find_page(s->user_data, CIB_KIND_CONVERSATION, NULL, 2, 0, 10, keys_cb, &none), CIB_OK);
+    assert_int_not_equal(
+        s->find_page(s->user_data, CIB_KIND_CONVERSATION, m, 2, 0, 0, keys_cb, &none), CIB_OK);
+    assert_int_not_equal(
+        s->find_page(s->user_data, CIB_KIND_CONVERSATION, m, 2, 0, 10, NULL, &none), CIB_OK);
+    assert_int_equal(none.calls, 0);
     /* A non-zero return stops it and comes back. */
     keys k = {"", CIB_KIND_CONVERSATION, 0, 2, -5};
     assert_int_equal(s->find_page(s->user_data, CIB_KIND_CONVERSATION, m, 2, 0, 100, keys_cb, &k),

@@ -377,6 +377,104 @@ static void test_read_bad_users(void **state)
     tenv_free(e);
 }
 
+/* ---- the store's find_page: optional, used when present, its answer checked ---- */
+
+static int page_mode; /* 0: no find_page; 1: honest; 2..6: wrong answers */
+static int (*mem_find_page)(void *, int, const cib_match *, size_t, uint64_t, size_t, cib_row_fn,
+                            void *);
+
+struct kind_swap {
+    cib_row_fn fn;
+    void *cb;
+};
+
+static int swap_kind(void *data, const cib_row *row)
+{
+    struct kind_swap *k = data;
+    cib_row r = *row;
+    r.kind = CIB_KIND_MESSAGE;
+    return k->fn(k->cb, &r);
+}
+
+static int odd_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
+                         size_t limit, cib_row_fn fn, void *cb)
+{
+    cib_match other[2] = {m[0], {"status", "open", 4}};
+    struct kind_swap k = {fn, cb};
+    int rc;
+    switch (page_mode) {
+    case 2: /* more rows than asked for */
+        return mem_find_page(ud, kind, m, n, after, limit + 5, fn, cb);
+    case 3: /* rows that do not match */
+        return mem_find_page(ud, kind, other, n, after, limit, fn, cb);
+    case 4: /* the first row again, after the others */
+        rc = mem_find_page(ud, kind, m, n, after, limit, fn, cb);
+        return rc ? rc : mem_find_page(ud, kind, m, n, after, 1, fn, cb);
+    case 5: /* rows of another kind */
+        return mem_find_page(ud, kind, m, n, after, limit, swap_kind, &k);
+    case 6:
+        return -7;
+    default:
+        return mem_find_page(ud, kind, m, n, after, limit, fn, cb);
+    }
+}
+
+static int open_paged_store(const cib_allocator *a, cib_store *out)
+{
+    int rc = cib_memstore_new(a, out);
+    if (!rc) {
+        mem_find_page = out->find_page;
+        out->find_page = page_mode ? odd_find_page : NULL;
+    }
+    return rc;
+}
+
+/* R-CONV-5: the same views, pages and cursors without the store's
+ * find_page (the library finds and sorts) and through a wrapper of it. */
+static void test_views_with_and_without_find_page_R_CONV_5(void **state)
+{
+    for (page_mode = 0; page_mode < 2; page_mode++) {
+        tenv_set_store(open_paged_store);
+        test_views_R_CONV_5(state);
+        test_cursor_pages_R_CONV_5(state);
+        test_views_respect_access_R_ACCESS_3(state);
+    }
+    tenv_set_store(NULL);
+}
+
+/* A store whose find_page answers wrongly fails the view with
+ * CIB_ESTORAGE, saying what it passed. */
+static void test_view_checks_find_page_R_HOST_1(void **state)
+{
+    (void)state;
+    static const struct {
+        int mode;
+        size_t cap;
+        const char *needle;
+    } cases[] = {{2, 1, "storage.find_page passed more rows than the limit"},
+                 {3, 4, "storage.find_page passed a row that does not match"},
+                 {4, 4, "storage.find_page passed a row whose key is not an id after"},
+                 {5, 4, "storage.find_page passed a row of another kind"},
+                 {6, 4, "storage.find_page returned -7"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        page_mode = cases[i].mode;
+        tenv_set_store(open_paged_store);
+        tenv *e = tenv_new();
+        setup(e);
+        cib_view_def q = CIB_VIEW_DEF_INIT;
+        q.inbox = "support";
+        q.status = CIB_STATUS_CLOSED;
+        uint64_t page[4];
+        size_t n = 9;
+        expect_status(e, cib_view(e->ctx, &q, page, cases[i].cap, &n, NULL), CIB_ESTORAGE,
+                      cases[i].needle);
+        assert_int_equal(n, 0);
+        tenv_free(e);
+    }
+    tenv_set_store(NULL);
+    page_mode = 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +485,8 @@ int main(void)
         cmocka_unit_test(test_view_out_of_memory),
         cmocka_unit_test(test_conversation_and_messages_R_CONV_4),
         cmocka_unit_test(test_read_bad_users),
+        cmocka_unit_test(test_views_with_and_without_find_page_R_CONV_5),
+        cmocka_unit_test(test_view_checks_find_page_R_HOST_1),
     };
     return TENV_RUN(tests);
 }

@@ -235,7 +235,8 @@ struct cib_store {
      * O(n log n), every page. A database answers from an index on (inbox,
      * status, id) (the SQLite adapter does); the in-memory store keeps an
      * ordered tree per (inbox, status). A store may answer other requests
-     * by filtering and sorting. */
+     * by filtering and sorting. No conditions, limit 0 or a NULL fn are
+     * refused (non-zero). */
     int (*find_page)(void *user_data, int kind, const cib_match *match, size_t n_match,
                      uint64_t after, size_t limit, cib_row_fn fn, void *cb_data);
 };
