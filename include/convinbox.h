@@ -305,17 +305,23 @@ typedef struct cib_options {
     uint32_t max_text_len;          /* bytes per message text (inbound,
                                        replies, comments); 0: 262144
                                        (256 KiB); at most 16777216 */
-    uint64_t hash_seed;             /* seed of the context's hash tables;
-                                       0: a random seed from the OS */
+    uint64_t hash_seed;             /* seed of the context's in-memory hash
+                                       tables; 0: fresh random bytes from
+                                       the OS (getrandom), drawn per context
+                                       and never stored. A fixed seed is for
+                                       reproducible runs only: it makes the
+                                       tables' layout predictable */
     const char *default_inbox_name; /* NUL-terminated; NULL: "Inbox" */
     char *error_buffer;             /* NULL, or where cib_ctx_new() writes why
                                        it failed (NUL-terminated, truncated) */
     size_t error_buffer_size;
     const cib_sender *sender; /* NULL: replies cannot be delivered;
                                  copied */
-    int64_t dedup_window_ms;  /* how long a delivered message id is
-                             remembered (R-CONV-3); 0: 7 days;
-                             at most CIB_TIME_MAX */
+    int64_t dedup_window_ms;  /* 0 (the default): a delivered message id
+                             is a duplicate forever (R-CONV-3). N > 0:
+                             only for N ms after its delivery, then a
+                             redelivery is accepted as new; at most
+                             CIB_TIME_MAX */
     const char *zoneinfo_dir; /* TZif files for business hours;
                                  NUL-terminated, copied;
                                  NULL: "/usr/share/zoneinfo" */
@@ -329,11 +335,18 @@ typedef struct cib_options {
     uint64_t heap_budget;            /* bytes the context may hold through
                                         its allocator; 0: no budget (and no
                                         counting); UINT64_MAX: count only */
+    uint32_t dedup_recent;           /* message ids kept exactly in memory
+                                        with their first delivery, so that a
+                                        repeat of one is answered without a
+                                        store read (about 90 bytes each);
+                                        older ids are found through a filter
+                                        (about 8 bytes each) and the store.
+                                        0: 16384; at most 16777216 */
 } cib_options;
 #define CIB_OPTIONS_INIT                                                                           \
     {                                                                                              \
         sizeof(cib_options), NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL, 0,     \
-            NULL, 0, NULL, 0, 0, 0, 0, 0                                                           \
+            NULL, 0, NULL, 0, 0, 0, 0, 0, 0                                                        \
     }
 
 /*
@@ -344,7 +357,9 @@ typedef struct cib_options {
  * is empty, a new account is written to it: the default inbox (id "default")
  * with a fallback email channel (id "default-fallback") (R-INBOX-1).
  * Returns CIB_OK, CIB_EINVAL (bad options; for a new account, a clock
- * outside CIB_TIME_MIN..CIB_TIME_MAX), CIB_ENOMEM, CIB_ESTORAGE (the store
+ * outside CIB_TIME_MIN..CIB_TIME_MAX), CIB_ENOMEM (also when
+ * opts->hash_seed is 0 and the operating system gives no random bytes: the
+ * library never falls back to a guessable seed), CIB_ESTORAGE (the store
  * failed, or holds data this version cannot read: a newer format, rows that
  * break the account's rules, a time outside the range). No context exists to hold the message
  * of a failure, so it is written to opts->error_buffer when one is given.
@@ -1274,8 +1289,9 @@ typedef struct cib_ingest_result {
 /*
  * Accept an inbound message. In one atomic step: check the channel (a
  * disabled channel refuses with CIB_EDISABLED and keeps nothing, R-CHAN-3),
- * check the message id (R-CONV-3: a repeat within the dedup window is
- * reported with CIB_OK and out->duplicate, and changes nothing), find or
+ * check the message id (R-CONV-3: a repeat, however long after, is reported
+ * with CIB_OK and out->duplicate, and changes nothing; see
+ * cib_options.dedup_window_ms and dedup_recent), find or
  * create the contact (R-CONV-1; forwarded email per R-CHAN-6), join the
  * thread's conversation (reopening it if closed) or open a new one with the
  * channel's default properties (R-CONV-2, R-CHAN-9, R-CHAN-10), and store

@@ -150,7 +150,14 @@ static int account_create(cib_ctx *ctx, const char *default_inbox_name)
     int rc = cib__now(ctx, &ctx->created_at);
     if (rc)
         return rc;
-    ctx->secret = cib__random_seed();
+    /* The salt of stable store keys: random, stored, and unrelated to the
+     * tables' seed (which is never stored, hash.h). */
+    int erc = ctx->entropy(&ctx->secret, sizeof ctx->secret);
+    if (erc)
+        return cib__fail(ctx, CIB_ENOMEM,
+                         "no random salt for the new account: the operating system gave no "
+                         "random bytes (%s)",
+                         strerror(erc));
     ctx->next_id = ctx->id_limit = 1;
     rc = cib__tx_begin(ctx);
     if (rc)
@@ -176,6 +183,8 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
                            "store holds %zu rows but no account row: not an account", rows);
         if (!rc)
             rc = account_create(ctx, default_inbox_name);
+        if (!rc)
+            rc = cib__dedup_ready(ctx);
         return rc ? rc : cib__caps_load(ctx);
     }
     ctx->secret = (uint64_t)a.secret;
@@ -209,9 +218,9 @@ static void account_clear(cib_ctx *ctx)
     ctx->user_emails = NULL;
     ctx->channel_addrs = NULL;
     ctx->default_inbox = NULL;
-    cib__fptab_init(&ctx->contact_index, 1);
-    cib__fptab_init(&ctx->threads, 1);
-    cib__fptab_init(&ctx->dedup.set, 0);
+    cib__fptab_init(&ctx->contact_index, 1, ctx->seed);
+    cib__fptab_init(&ctx->threads, 1, ctx->seed);
+    cib__dedup_init(ctx, ctx->dedup.max);
     ctx->secret = ctx->next_id = ctx->id_limit = ctx->seq = 0;
     ctx->created_at = 0;
 }

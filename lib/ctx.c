@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <xxhash.h>
 
 #include "account.h"
 #include "caps.h"
 #include "error.h"
 #include "heap.h"
+#include "store.h"
 #include "ticket.h"
 
 static int64_t system_clock(void *ud)
@@ -126,6 +128,11 @@ static int new_failed(const cib_options *o, const char *msg, int rc)
 
 int cib_ctx_new(const cib_options *opts, cib_ctx **out)
 {
+    return cib__ctx_new_with(opts, out, cib__os_entropy);
+}
+
+int cib__ctx_new_with(const cib_options *opts, cib_ctx **out, cib__entropy_fn entropy)
+{
     if (!out)
         return new_failed(opts, "invalid argument: 'out' is NULL", CIB_EINVAL);
     *out = NULL;
@@ -157,20 +164,36 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
     if (!ctx)
         return new_failed(opts, "out of memory", CIB_ENOMEM);
     ctx->mem = mem;
+    uint32_t recent;
     if (!limit(o.max_inboxes, 100, 1, UINT32_MAX, &ctx->lim.max_inboxes) ||
         !limit(o.max_id_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_id_len) ||
         !limit(o.max_name_len, 255, CIB__LIMIT_MIN, CIB__ID_MAX, &ctx->lim.max_name_len) ||
-        !limit(o.max_text_len, CIB__TEXT_DEFAULT, 1, CIB__TEXT_MAX, &ctx->lim.max_text_len)) {
+        !limit(o.max_text_len, CIB__TEXT_DEFAULT, 1, CIB__TEXT_MAX, &ctx->lim.max_text_len) ||
+        !limit(o.dedup_recent, CIB__DEDUP_RECENT_DEFAULT, 1, CIB__DEDUP_RECENT_MAX, &recent)) {
         cib__free(&mem, ctx);
         return new_failed(opts, "invalid argument: a limit in 'opts' is outside its range",
                           CIB_EINVAL);
     }
-    ctx->seed = o.hash_seed ? o.hash_seed : cib__random_seed();
+    /* The tables' seed: fresh and never stored (hash.h), unless the host
+     * fixes it. No entropy, no context: a guessable seed would let chosen
+     * keys collide. */
+    ctx->entropy = entropy;
+    ctx->seed = o.hash_seed;
+    int erc = o.hash_seed ? 0 : entropy(&ctx->seed, sizeof ctx->seed);
+    if (erc) {
+        cib__free(&mem, ctx);
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "no random seed for the hash tables: the operating system gave no "
+                 "random bytes (%s); pass a random opts->hash_seed",
+                 strerror(erc));
+        return new_failed(opts, msg, CIB_ENOMEM);
+    }
     ctx->clock = o.clock ? o.clock : system_clock;
     ctx->clock_user_data = o.clock ? o.clock_user_data : NULL;
     ctx->on_event = o.on_event;
     ctx->event_user_data = o.event_user_data;
-    ctx->dedup_window = o.dedup_window_ms ? o.dedup_window_ms : 7LL * 24 * 3600 * 1000;
+    ctx->dedup_window = o.dedup_window_ms; /* 0: forever (R-CONV-3) */
     if (o.sender) {
         ctx->sender = sender;
         ctx->has_sender = 1;
@@ -194,13 +217,15 @@ int cib_ctx_new(const cib_options *opts, cib_ctx **out)
         cib__free(&mem, ctx);
         return rc;
     }
-    cib__fptab_init(&ctx->contact_index, 1);
-    cib__fptab_init(&ctx->threads, 1);
-    cib__fptab_init(&ctx->dedup.set, 0);
+    cib__fptab_init(&ctx->contact_index, 1, ctx->seed);
+    cib__fptab_init(&ctx->threads, 1, ctx->seed);
+    cib__dedup_init(ctx, recent);
     if (o.store) {
         ctx->store = store;
     } else {
-        rc = cib_memstore_new(ctx->heap ? &ctx->mem.a : o.allocator, &ctx->store);
+        uint64_t ms_seed[2] = {ctx->seed, 0x6d656d73746f7265ull}; /* "memstore" */
+        rc = cib__memstore_new_seeded(ctx->heap ? &ctx->mem.a : o.allocator,
+                                      XXH3_64bits(ms_seed, sizeof ms_seed), &ctx->store);
         if (rc) {
             cib__nomem(ctx); /* "out of memory", naming a heap budget that refused */
             new_failed(opts, ctx->errmsg, rc);

@@ -5,6 +5,7 @@
 #include "convinbox.h"
 #include "convinbox/store.h"
 #include "dedup.h"
+#include "hash.h"
 #include "mem.h"
 #include "model.h"
 
@@ -17,7 +18,8 @@
 
 struct cib_ctx {
     cib__mem mem;
-    uint64_t seed;
+    uint64_t seed;           /* keys every in-memory table; fresh, never stored (hash.h) */
+    cib__entropy_fn entropy; /* cib__os_entropy, or a test's */
     cib_clock_fn clock;
     void *clock_user_data;
     cib_event_fn on_event;
@@ -49,10 +51,11 @@ struct cib_ctx {
     cib__dedup dedup;         /* delivered message ids (R-CONV-3) */
     cib__inbox *default_inbox;
 
-    uint64_t secret;   /* the account's fingerprint seed, stored */
-    uint64_t next_id;  /* the next conversation, message or contact number */
-    uint64_t id_limit; /* ids below it are reserved in the store */
-    int64_t dedup_window;
+    uint64_t secret;      /* the account's salt of stable store keys (DEDUP,
+                             THREAD): stored; no in-memory table is keyed by it */
+    uint64_t next_id;     /* the next conversation, message or contact number */
+    uint64_t id_limit;    /* ids below it are reserved in the store */
+    int64_t dedup_window; /* 0: message ids are duplicates forever */
     cib_sender sender;
     int has_sender;
     char zoneinfo_dir[4096];
@@ -71,6 +74,9 @@ struct cib_ctx {
     char cbmsg[256]; /* set by a callback through cib_set_callback_error() */
     int has_cbmsg;
 };
+
+/* cib_ctx_new() with another source of entropy (tests). */
+int cib__ctx_new_with(const cib_options *opts, cib_ctx **out, cib__entropy_fn entropy);
 
 /* Now, from the context's clock: CIB_OK, or CIB_EINVAL when the clock
  * returned a time outside CIB_TIME_MIN..CIB_TIME_MAX (the message says so;

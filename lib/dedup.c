@@ -1,12 +1,20 @@
 /* dedup.c - idempotency keys (see dedup.h). */
 #include "dedup.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "conversation.h"
 #include "error.h"
 #include "store.h"
+
+void cib__dedup_init(cib_ctx *ctx, size_t max)
+{
+    cib__dedup *d = &ctx->dedup;
+    memset(d, 0, sizeof *d);
+    cib__fpfilter_init(&d->filter, ctx->seed);
+    cib__fptab_init(&d->set, 1, ctx->seed);
+    d->max = max;
+}
 
 cib__fp cib__dedup_fp(cib_ctx *ctx, const cib__channel *ch, const char *msg_id, size_t len)
 {
@@ -15,12 +23,33 @@ cib__fp cib__dedup_fp(cib_ctx *ctx, const cib__channel *ch, const char *msg_id, 
     return cib__fingerprint(ctx->secret, parts, lens, 3);
 }
 
+void cib__dedup_prefetch(cib_ctx *ctx, cib__fp fp)
+{
+    cib__fptab_prefetch(&ctx->dedup.set, fp);
+    cib__fpfilter_prefetch(&ctx->dedup.filter, cib__fpfilter_value(&ctx->dedup.filter, fp));
+}
+
+static int expired(const cib_ctx *ctx, int64_t expires_at, int64_t now)
+{
+    return ctx->dedup_window && expires_at && expires_at <= now;
+}
+
+/* The recent entry of fp, or NULL. */
+static cib__dedup_entry *recent(cib__dedup *d, cib__fp fp)
+{
+    void *pos;
+    if (!cib__fptab_find(&d->set, fp, &pos))
+        return NULL;
+    return &d->ring[(uintptr_t)pos - 1];
+}
+
 struct stored {
     const cib__channel *ch;
     const char *msg_id;
     size_t len;
     int match;
     uint64_t message, conversation;
+    int64_t expires_at;
 };
 
 static int read_row(cib_ctx *ctx, const cib_row *row, void *arg)
@@ -34,6 +63,8 @@ static int read_row(cib_ctx *ctx, const cib_row *row, void *arg)
         rc = cib__row_text(ctx, row, "message", 0, &message);
     if (!rc)
         rc = cib__row_text(ctx, row, "conversation", 0, &conversation);
+    if (!rc && ctx->dedup_window)
+        rc = cib__row_int(ctx, row, "expires_at", &st->expires_at);
     if (rc)
         return rc;
     if (cib__id_parse(message.p, message.n, &st->message) ||
@@ -48,22 +79,39 @@ int cib__dedup_check(cib_ctx *ctx, cib__fp fp, const cib__channel *ch, const cha
                      size_t len, int *delivered, int *known, uint64_t *message,
                      uint64_t *conversation)
 {
+    cib__dedup *d = &ctx->dedup;
+    int64_t now = 0;
+    if (ctx->dedup_window) {
+        int rc = cib__now(ctx, &now);
+        if (rc)
+            return rc;
+    }
     *delivered = 0;
-    *known = cib__fptab_find(&ctx->dedup.set, fp, NULL);
-    if (!*known)
+    *known = 0;
+    const cib__dedup_entry *e = recent(d, fp);
+    if (e) { /* exact up to a 128-bit fingerprint: no store read */
+        *known = CIB__DEDUP_STORED | CIB__DEDUP_RECENT;
+        if (expired(ctx, e->expires_at, now))
+            return CIB_OK;
+        *delivered = 1;
+        *message = e->message;
+        *conversation = e->conversation;
         return CIB_OK;
+    }
+    if (!cib__fpfilter_has(&d->filter, cib__fpfilter_value(&d->filter, fp)))
+        return CIB_OK; /* never accepted: the common case */
     char hex[33];
     cib__fp_hex(fp, hex);
-    struct stored st = {ch, msg_id, len, 0, 0, 0};
+    struct stored st = {ch, msg_id, len, 0, 0, 0, 0};
     int rc = cib__store_get(ctx, CIB_KIND_DEDUP, hex, 32, read_row, &st);
     if (rc == CIB_ENOTFOUND)
-        return CIB_OK; /* the row went with a deleted inbox */
+        return CIB_OK; /* a false positive of the filter */
     if (rc)
         return rc;
+    *known = CIB__DEDUP_STORED;
     /* A different message with the same 128-bit fingerprint would not match;
-     * it is then processed as new (and, as its key is taken, is not
-     * remembered). */
-    if (st.match) {
+     * it is then processed as new and takes the key's row over. */
+    if (st.match && !expired(ctx, st.expires_at, now)) {
         *delivered = 1;
         *message = st.message;
         *conversation = st.conversation;
@@ -71,61 +119,43 @@ int cib__dedup_check(cib_ctx *ctx, cib__fp fp, const cib__channel *ch, const cha
     return CIB_OK;
 }
 
-static int ring_reserve(cib_ctx *ctx, size_t extra)
+/* Room for one more recent id. */
+static int recent_reserve(cib_ctx *ctx)
 {
     cib__dedup *d = &ctx->dedup;
-    if (d->len + extra <= d->cap)
+    if (cib__fptab_reserve(&ctx->mem, &d->set, 1))
+        return cib__nomem(ctx);
+    if (d->len < d->cap || d->cap == d->max)
         return CIB_OK;
-    size_t cap = d->cap ? d->cap : 16;
-    while (cap < d->len + extra)
-        cap *= 2;
-    cib__dedup_entry *ring = cib__calloc(&ctx->mem, cap, sizeof *ring);
+    /* Still growing: the ring has never wrapped (head is 0), so positions
+     * stay where they are. */
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    if (cap > d->max)
+        cap = d->max;
+    cib__dedup_entry *ring = cib__realloc(&ctx->mem, d->ring, cap * sizeof *ring);
     if (!ring)
         return cib__nomem(ctx);
-    for (size_t i = 0; i < d->len; i++)
-        ring[i] = d->ring[(d->head + i) & (d->cap - 1)];
-    cib__free(&ctx->mem, d->ring);
     d->ring = ring;
     d->cap = cap;
-    d->head = 0;
     return CIB_OK;
 }
 
 int cib__dedup_reserve(cib_ctx *ctx)
 {
-    if (cib__fptab_reserve(&ctx->mem, &ctx->dedup.set, 1))
+    if (cib__fpfilter_reserve(&ctx->mem, &ctx->dedup.filter, 1))
         return cib__nomem(ctx);
-    return ring_reserve(ctx, 1);
+    return recent_reserve(ctx);
 }
 
-static int is_tombstone(const cib__dedup_entry *e)
+int cib__dedup_ready(cib_ctx *ctx)
 {
-    return !e->fp.lo && !e->fp.hi;
-}
-
-static cib__dedup_entry *ring_at(cib__dedup *d, size_t i)
-{
-    return &d->ring[(d->head + i) & (d->cap - 1)];
+    return recent_reserve(ctx);
 }
 
 int cib__dedup_write(cib_ctx *ctx, cib__fp fp, const cib__channel *ch, const char *msg_id,
-                     size_t len, uint64_t message, uint64_t conversation, int64_t now,
-                     size_t *expired)
+                     size_t len, uint64_t message, uint64_t conversation, int64_t now)
 {
-    cib__dedup *d = &ctx->dedup;
     char hex[33], mkey[21], ckey[21];
-    *expired = 0;
-    while (*expired < CIB__DEDUP_BATCH && *expired < d->len &&
-           ring_at(d, *expired)->expires_at <= now) {
-        const cib__dedup_entry *e = ring_at(d, *expired);
-        if (!is_tombstone(e)) {
-            cib__fp_hex(e->fp, hex);
-            int rc = cib__tx_del(ctx, CIB_KIND_DEDUP, hex, 32);
-            if (rc)
-                return rc;
-        }
-        ++*expired;
-    }
     cib__fp_hex(fp, hex);
     size_t mn = cib__id_key(message, mkey), cn = cib__id_key(conversation, ckey);
     cib__rowb b;
@@ -135,89 +165,78 @@ int cib__dedup_write(cib_ctx *ctx, cib__fp fp, const cib__channel *ch, const cha
     cib__rowb_textn(&b, "msg_id", msg_id, len);
     cib__rowb_textn(&b, "message", mkey, mn);
     cib__rowb_textn(&b, "conversation", ckey, cn);
-    cib__rowb_int(&b, "expires_at", now + ctx->dedup_window);
+    cib__rowb_int(&b, "expires_at", ctx->dedup_window ? now + ctx->dedup_window : 0);
     return cib__tx_put(ctx, &b.row);
 }
 
-void cib__dedup_commit(cib_ctx *ctx, cib__fp fp, int known, int64_t now, size_t expired)
+void cib__dedup_commit(cib_ctx *ctx, cib__fp fp, int known, uint64_t message, uint64_t conversation,
+                       int64_t now)
 {
     cib__dedup *d = &ctx->dedup;
-    for (size_t i = 0; i < expired; i++) {
-        if (!is_tombstone(&d->ring[d->head]))
-            cib__fptab_remove(&d->set, d->ring[d->head].fp);
-        d->head = (d->head + 1) & (d->cap - 1);
+    cib__dedup_entry next = {fp, message, conversation,
+                             ctx->dedup_window ? now + ctx->dedup_window : 0};
+    if (!(known & CIB__DEDUP_STORED))
+        cib__fpfilter_add(&d->filter, cib__fpfilter_value(&d->filter, fp));
+    if (known & CIB__DEDUP_RECENT) { /* re-accepted after its window */
+        *recent(d, fp) = next;
+        return;
+    }
+    if (d->len == d->max) { /* the oldest makes room */
+        cib__dedup_entry *old = &d->ring[d->head];
+        if (old->fp.lo || old->fp.hi)
+            cib__fptab_remove(&d->set, old->fp);
+        d->head = (d->head + 1) % d->cap;
         d->len--;
     }
-    if (known)
-        return;
-    cib__fptab_insert(&d->set, fp, NULL);
-    *ring_at(d, d->len) = (cib__dedup_entry){fp, now + ctx->dedup_window};
+    size_t pos = (d->head + d->len) % d->cap;
+    d->ring[pos] = next;
     d->len++;
+    cib__fptab_insert(&d->set, fp, (void *)(uintptr_t)(pos + 1));
 }
 
 void cib__dedup_forget(cib_ctx *ctx, cib__fp fp)
 {
     cib__dedup *d = &ctx->dedup;
-    cib__fptab_remove(&d->set, fp);
-    for (size_t i = 0; i < d->len; i++) {
-        cib__dedup_entry *e = ring_at(d, i);
-        if (e->fp.lo == fp.lo && e->fp.hi == fp.hi)
-            e->fp = (cib__fp){0, 0};
+    cib__dedup_entry *e = recent(d, fp);
+    d->work++;
+    if (e) { /* its ring entry is dropped when its turn comes */
+        e->fp = (cib__fp){0, 0};
+        cib__fptab_remove(&d->set, fp);
     }
+    cib__fpfilter_remove(&d->filter, cib__fpfilter_value(&d->filter, fp));
 }
 
 static int load_row(cib_ctx *ctx, const cib_row *row, void *arg)
 {
     (void)arg;
     cib__fp fp;
-    int64_t expires_at;
-    int rc = cib__row_int(ctx, row, "expires_at", &expires_at);
-    if (rc)
-        return rc;
-    if (cib__fp_parse(row->key, row->key_len, &fp) || cib__fptab_find(&ctx->dedup.set, fp, NULL))
-        return cib__fail(ctx, CIB_ESTORAGE, "store holds a dedup row with a bad or repeated key");
-    if (cib__fptab_reserve(&ctx->mem, &ctx->dedup.set, 1) || ring_reserve(ctx, 1))
+    if (cib__fp_parse(row->key, row->key_len, &fp))
+        return cib__fail(ctx, CIB_ESTORAGE, "store holds a dedup row with a bad key");
+    cib__fpfilter *f = &ctx->dedup.filter;
+    if (cib__fpfilter_reserve(&ctx->mem, f, 1))
         return cib__nomem(ctx);
-    cib__fptab_insert(&ctx->dedup.set, fp, NULL);
-    *ring_at(&ctx->dedup, ctx->dedup.len) = (cib__dedup_entry){fp, expires_at};
-    ctx->dedup.len++;
+    cib__fpfilter_add(f, cib__fpfilter_value(f, fp));
     return CIB_OK;
-}
-
-static int by_expiry(const void *a, const void *b)
-{
-    const cib__dedup_entry *x = a, *y = b;
-    if (x->expires_at != y->expires_at)
-        return x->expires_at < y->expires_at ? -1 : 1;
-    if (x->fp.hi != y->fp.hi)
-        return x->fp.hi < y->fp.hi ? -1 : 1;
-    return (x->fp.lo > y->fp.lo) - (x->fp.lo < y->fp.lo);
 }
 
 int cib__dedup_load(cib_ctx *ctx)
 {
     int rc = cib__store_scan(ctx, CIB_KIND_DEDUP, load_row, NULL);
-    /* Loaded in store order, from head 0: put the ring in expiry order. */
-    if (!rc && ctx->dedup.len)
-        qsort(ctx->dedup.ring, ctx->dedup.len, sizeof *ctx->dedup.ring, by_expiry);
-    return rc;
+    return rc ? rc : cib__dedup_ready(ctx);
 }
 
 void cib__dedup_dump(cib_ctx *ctx, cib__buf *b)
 {
-    cib__dedup *d = &ctx->dedup;
-    for (size_t i = 0; i < d->len; i++) {
-        char hex[33];
-        if (is_tombstone(ring_at(d, i)))
-            continue;
-        cib__fp_hex(ring_at(d, i)->fp, hex);
-        cib__buf_fmt(b, "dedup %s expires_at=%lld\n", hex, (long long)ring_at(d, i)->expires_at);
-    }
+    cib__buf_fmt(b, "dedup keys=%zu\n", ctx->dedup.filter.count);
 }
 
 void cib__dedup_free(cib_ctx *ctx)
 {
-    cib__fptab_free(&ctx->mem, &ctx->dedup.set);
-    cib__free(&ctx->mem, ctx->dedup.ring);
-    memset(&ctx->dedup, 0, sizeof ctx->dedup);
+    cib__dedup *d = &ctx->dedup;
+    size_t max = d->max;
+    cib__fpfilter_free(&ctx->mem, &d->filter);
+    cib__fptab_free(&ctx->mem, &d->set);
+    cib__free(&ctx->mem, d->ring);
+    memset(d, 0, sizeof *d);
+    d->max = max;
 }

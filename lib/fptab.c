@@ -42,11 +42,28 @@ cib__fp cib__fingerprint(uint64_t seed, const char *const *parts, const size_t *
     return fp;
 }
 
-void cib__fptab_init(cib__fptab *t, int with_value)
+/* splitmix64: spreads a seed into independent-looking keys. */
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+void cib__fp_keys(uint64_t seed, uint64_t use, uint64_t k[3])
+{
+    uint64_t s = seed ^ (use * 0xd6e8feb86659fd93ull);
+    for (int i = 0; i < 3; i++)
+        k[i] = splitmix(&s);
+}
+
+void cib__fptab_init(cib__fptab *t, int with_value, uint64_t seed)
 {
     t->slots = NULL;
     t->cap = t->count = 0;
     t->stride = with_value ? sizeof(cib__fp) + sizeof(void *) : sizeof(cib__fp);
+    cib__fp_keys(seed, 1, t->k);
 }
 
 void cib__fptab_free(const cib__mem *m, cib__fptab *t)
@@ -78,13 +95,18 @@ static int fp_eq(cib__fp a, cib__fp b)
     return a.lo == b.lo && a.hi == b.hi;
 }
 
-/* The slot holding fp, or the free slot where it would go. */
-/* The slot where fp's probe starts (t->cap > 0). */
+/* The slot where fp's probe starts (t->cap > 0): keyed, see fptab.h. */
 static size_t home(const cib__fptab *t, cib__fp fp)
 {
-    return (size_t)fp.lo & (t->cap - 1);
+    return (size_t)cib__fp_keyed(t->k, fp) & (t->cap - 1);
 }
 
+size_t cib__fptab_home(const cib__fptab *t, cib__fp fp)
+{
+    return home(t, fp);
+}
+
+/* The slot holding fp, or the free slot where it would go. */
 static size_t probe(const cib__fptab *t, cib__fp fp)
 {
     size_t mask = t->cap - 1, i = home(t, fp);
@@ -234,4 +256,126 @@ int cib__fp_parse(const char *s, size_t n, cib__fp *out)
     out->hi = parts[0];
     out->lo = parts[1];
     return fp_empty(*out) ? -1 : 0;
+}
+
+/* ---- filters over fingerprints ---- */
+
+void cib__fpfilter_init(cib__fpfilter *f, uint64_t seed)
+{
+    f->slots = NULL;
+    f->cap = f->count = 0;
+    f->bits = 0;
+    cib__fp_keys(seed, 2, f->k);
+}
+
+void cib__fpfilter_free(const cib__mem *m, cib__fpfilter *f)
+{
+    cib__free(m, f->slots);
+    f->slots = NULL;
+    f->cap = f->count = 0;
+    f->bits = 0;
+}
+
+uint32_t cib__fpfilter_value(const cib__fpfilter *f, cib__fp fp)
+{
+    uint32_t v = (uint32_t)(cib__fp_keyed(f->k, fp) >> 32);
+    return v ? v : 1;
+}
+
+static size_t vhome(unsigned bits, uint32_t v)
+{
+    return bits ? (size_t)(v >> (32 - bits)) : 0;
+}
+
+int cib__fpfilter_reserve(const cib__mem *m, cib__fpfilter *f, size_t extra)
+{
+    if (extra > SIZE_MAX / 2 - f->count)
+        return CIB_ENOMEM;
+    size_t need = f->count + extra;
+    if (need <= f->cap / 4 * 3)
+        return CIB_OK;
+    unsigned bits = f->bits ? f->bits : 6;
+    while (need > ((size_t)1 << bits) / 4 * 3)
+        bits++;
+    if (bits > 31)
+        return CIB_ENOMEM;
+    size_t cap = (size_t)1 << bits;
+    uint32_t *slots = cib__calloc(m, cap, sizeof *slots);
+    if (!slots)
+        return CIB_ENOMEM;
+    for (size_t n = 0; n < f->cap; n++) { /* any order makes a valid table */
+        uint32_t v = f->slots[n];
+        if (!v)
+            continue;
+        size_t i = vhome(bits, v);
+        while (slots[i])
+            i = (i + 1) & (cap - 1);
+        slots[i] = v;
+    }
+    cib__free(m, f->slots);
+    f->slots = slots;
+    f->cap = cap;
+    f->bits = bits;
+    return CIB_OK;
+}
+
+void cib__fpfilter_add(cib__fpfilter *f, uint32_t v)
+{
+    size_t i = vhome(f->bits, v);
+    while (f->slots[i])
+        i = (i + 1) & (f->cap - 1);
+    f->slots[i] = v;
+    f->count++;
+}
+
+/* The slot holding v, or the free slot ending its run. */
+static size_t vprobe(const cib__fpfilter *f, uint32_t v)
+{
+    size_t i = vhome(f->bits, v);
+    while (f->slots[i] && f->slots[i] != v)
+        i = (i + 1) & (f->cap - 1);
+    return i;
+}
+
+int cib__fpfilter_has(const cib__fpfilter *f, uint32_t v)
+{
+    return f->cap && f->slots[vprobe(f, v)] == v;
+}
+
+void cib__fpfilter_prefetch(const cib__fpfilter *f, uint32_t v)
+{
+#if defined(__GNUC__)
+    if (f->cap)
+        __builtin_prefetch(&f->slots[vhome(f->bits, v)]);
+#else
+    (void)f;
+    (void)v;
+#endif
+}
+
+void cib__fpfilter_remove(cib__fpfilter *f, uint32_t v)
+{
+    if (!f->cap)
+        return;
+    size_t mask = f->cap - 1, i = vprobe(f, v), j = i;
+    if (f->slots[i] != v)
+        return;
+    /* Backward-shift deletion, as in cib__fptab_remove. */
+    for (;;) {
+        f->slots[i] = 0;
+        for (;;) {
+            j = (j + 1) & mask;
+            uint32_t cur = f->slots[j];
+            if (!cur) {
+                f->count--;
+                return;
+            }
+            size_t h = vhome(f->bits, cur);
+            int stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+            if (!stays)
+                break;
+        }
+        f->slots[i] = f->slots[j];
+        i = j;
+    }
 }

@@ -1,9 +1,12 @@
 /* hash.c - secondary index entries and hash seeds. */
+#define _DEFAULT_SOURCE /* open, read, O_CLOEXEC under -std=c11 */
 #include "hash.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
+#include <unistd.h>
 
 cib__ref *cib__ref_add(const cib__mem *m, uint64_t seed, cib__ref **table, const char *key,
                        size_t len, void *target)
@@ -89,14 +92,35 @@ void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk)
     rk->ref = NULL;
 }
 
-uint64_t cib__random_seed(void)
+int cib__os_entropy(void *buf, size_t n)
 {
-    uint64_t seed = 0;
-    if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == (ssize_t)sizeof seed && seed)
-        return seed;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t mix[3] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)(uintptr_t)&seed};
-    seed = XXH3_64bits(mix, sizeof mix);
-    return seed ? seed : 0x9e3779b97f4a7c15ull;
+    unsigned char *p = buf;
+    size_t got = 0;
+    int err = 0;
+    while (got < n) {
+        ssize_t r = getrandom(p + got, n - got, 0);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r < 0 && errno == EINTR)
+            continue;
+        else {
+            err = r < 0 ? errno : EIO;
+            break;
+        }
+    }
+    if (got == n)
+        return 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC); /* no getrandom (ENOSYS) */
+    if (fd < 0)
+        return err;
+    got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, p + got, n - got);
+        if (r > 0)
+            got += (size_t)r;
+        else if (!(r < 0 && errno == EINTR))
+            break;
+    }
+    close(fd);
+    return got == n ? 0 : err;
 }

@@ -107,8 +107,22 @@ void cib__rekey_finish(const cib__mem *m, cib__ref **table, char **slot, cib__re
                        cib__rekey *rk);
 void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk);
 
-/* 64 random bits from the operating system (falls back to clock and address
- * entropy when the OS has none to give). */
-uint64_t cib__random_seed(void);
+/*
+ * Seeds. Each context draws a fresh 64-bit seed when it is created and never
+ * stores it (cib_options.hash_seed may fix it, for reproducible runs): it
+ * keys every in-memory table, the uthash tables here and the fingerprint
+ * tables of fptab.h. A store key is a different thing: DEDUP and THREAD rows
+ * are keyed by fingerprints that must stay the same from one context to the
+ * next, so they use the account's stored salt (ACCOUNT.secret), which no
+ * in-memory table is indexed by (see fptab.h).
+ *
+ * A source of entropy: fill buf[0..n) with random bytes; 0 on success, else
+ * an errno value. cib__os_entropy asks getrandom() (blocking only until the
+ * kernel's pool is first initialised), then /dev/urandom. There is no
+ * fallback to the clock: a predictable seed would let chosen keys collide,
+ * so callers fail instead (cib_ctx_new with CIB_ENOMEM and a message).
+ */
+typedef int (*cib__entropy_fn)(void *buf, size_t n);
+int cib__os_entropy(void *buf, size_t n);
 
 #endif

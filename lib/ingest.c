@@ -48,8 +48,7 @@ typedef struct plan {
     cib__conv *conv; /* JOIN: the open conversation; else a new object */
     cib__conv next;  /* JOIN: its state after the message */
     cib__fp dedup;
-    int dedup_known;
-    size_t expired;
+    int dedup_known; /* CIB__DEDUP_* */
     uint64_t message;
     cib__ids_mark ids;
     /* Routing (R-ROUTE-*, R-AVAIL-2) and the ticket (R-TICKET-*): */
@@ -389,7 +388,7 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
     if ((rc = cib__message_write(ctx, &m)) || (rc = cib__dedup_reserve(ctx)))
         return rc;
     return cib__dedup_write(ctx, p->dedup, in->ch, in->msg_id.p, in->msg_id.n, p->message, cv->id,
-                            now, &p->expired);
+                            now);
 }
 
 /* The transaction failed: take back what write() put in memory. */
@@ -510,7 +509,7 @@ void cib__ingest_prefetch(cib_ctx *ctx, const cib_inbound *msg, cib__ahead *a)
     const cib__channel *ch = cib__channel_find(ctx, msg->channel, cn);
     if (!ch)
         return;
-    cib__fptab_prefetch(&ctx->dedup.set, cib__dedup_fp(ctx, ch, msg->msg_id, mn));
+    cib__dedup_prefetch(ctx, cib__dedup_fp(ctx, ch, msg->msg_id, mn));
     if (!email_channel(ch) || msg->forwarded_by || !fn || fn > CIB__EMAIL_MAX)
         return;
     char lower[CIB__EMAIL_MAX + 1], addr[CIB__EMAIL_MAX + 8];
@@ -598,7 +597,7 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     if (p.how == NEW)
         cib__caps_conversations(ctx, 1, 0);
     cib__plan_apply(ctx, &p.handout);
-    cib__dedup_commit(ctx, p.dedup, p.dedup_known, now, p.expired);
+    cib__dedup_commit(ctx, p.dedup, p.dedup_known, p.message, cv->id, now);
     r.conversation = cv->id;
     r.created = p.how == NEW;
     r.reopened = p.how == REOPEN;

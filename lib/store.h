@@ -61,6 +61,9 @@ static inline void cib__rowb_list(cib__rowb *b, const char *name, const char *co
 
 /* ---- transactions: every change is begin, put/del..., end ---- */
 
+/* cib_memstore_new() with the seed of its tables given. */
+int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_store *out);
+
 int cib__tx_begin(cib_ctx *ctx);
 /* A store method failed: the status and the message to report. */
 int cib__tx_failed(cib_ctx *ctx, const char *method, int rc);

@@ -45,6 +45,7 @@
 #include "convinbox/store.h"
 #include "hash.h"
 #include "rowpack.h"
+#include "store.h"
 #include "tree.h"
 
 typedef struct mentry {
@@ -774,6 +775,16 @@ static void ms_close(void *ud)
 
 int cib_memstore_new(const cib_allocator *allocator, cib_store *out)
 {
+    uint64_t seed;
+    if (!out)
+        return CIB_EINVAL;
+    if (cib__os_entropy(&seed, sizeof seed))
+        return CIB_ENOMEM; /* no guessable seed instead (hash.h) */
+    return cib__memstore_new_seeded(allocator, seed, out);
+}
+
+int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_store *out)
+{
     if (!out)
         return CIB_EINVAL;
     cib__mem mem;
@@ -787,7 +798,7 @@ int cib_memstore_new(const cib_allocator *allocator, cib_store *out)
         cib__free(&mem, ms);
         return CIB_ENOMEM;
     }
-    ms->seed = cib__random_seed();
+    ms->seed = seed;
     cib_store s = CIB_STORE_INIT;
     s.user_data = ms;
     s.begin = ms_begin;

@@ -23,11 +23,23 @@ static cib__fp mkfp(uint64_t lo, uint64_t hi)
     return fp;
 }
 
-/* A fingerprint whose home slot in a table of `cap` slots is `home`; `id`
- * makes it unique. */
+/* The seed of the tables under test. */
+#define TSEED 0x5eedULL
+
+/* A fingerprint whose home slot in a table of `cap` slots (seed TSEED) is
+ * `home`, found by trying; `id` makes it unique. Homes are keyed hashes of
+ * the fingerprint, so a table of cap slots and one of 2 * cap agree on the
+ * home's low bits. */
 static cib__fp homed(size_t cap, size_t home, uint64_t id)
 {
-    return mkfp((uint64_t)home + (uint64_t)cap * (id + 1), 0xf00d000000000000ULL ^ id);
+    cib__fptab probe;
+    cib__fptab_init(&probe, 0, TSEED);
+    probe.cap = cap;
+    for (uint64_t lo = 1;; lo++) {
+        cib__fp fp = mkfp(lo, 0xf00d000000000000ULL ^ id);
+        if (cib__fptab_home(&probe, fp) == home)
+            return fp;
+    }
 }
 
 static int fp_eq(cib__fp a, cib__fp b)
@@ -98,7 +110,7 @@ static void check_table(const cib__fptab *t)
             continue;
         used++;
         cib__fp fp = slot_fp_at(t, j);
-        for (size_t i = (size_t)fp.lo & mask; i != j; i = (i + 1) & mask)
+        for (size_t i = cib__fptab_home(t, fp); i != j; i = (i + 1) & mask)
             assert_true(slot_used(t, i));
         if (t->cap <= 1024)
             for (size_t k = j + 1; k < t->cap; k++)
@@ -136,7 +148,7 @@ static void test_insert_find_remove_with_values(void **state)
     env e;
     env_init(&e);
     cib__fptab t;
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     assert_int_equal(t.stride, sizeof(cib__fp) + sizeof(void *));
     void *v = &vals[9];
     assert_int_equal(cib__fptab_find(&t, mkfp(1, 2), &v), 0);
@@ -178,7 +190,7 @@ static void test_insert_find_remove_without_values(void **state)
     env e;
     env_init(&e);
     cib__fptab t;
-    cib__fptab_init(&t, 0);
+    cib__fptab_init(&t, 0, TSEED);
     assert_int_equal(t.stride, sizeof(cib__fp));
     enum { N = 100 };
     cib__fp fps[N];
@@ -210,7 +222,7 @@ static void test_insert_find_remove_without_values(void **state)
 /* Build a table of cap 64 and insert fps[0..n) in order with values. */
 static void fill64(env *e, cib__fptab *t, const cib__fp *fps, size_t n)
 {
-    cib__fptab_init(t, 1);
+    cib__fptab_init(t, 1, TSEED);
     reserve_ok(e, t, 32);
     assert_int_equal(t->cap, 64);
     for (size_t i = 0; i < n; i++)
@@ -348,12 +360,12 @@ static void test_random_clustered_operations_match_model(void **state)
     assert_non_null(live);
     uint64_t rng = 0xc0ffee;
     for (size_t i = 0; i < N; i++) {
-        /* Low bits from 8 values (homes collide at any capacity), high bits
-         * random but unique by i. */
-        fps[i] = mkfp((rng_next(&rng) % 8) * 3 + ((uint64_t)i << 20), rng_next(&rng));
+        /* Homes from 8 values at every capacity up to 4096 (they collide),
+         * unique by i. */
+        fps[i] = homed(4096, (rng_next(&rng) % 8) * 3, i);
     }
     cib__fptab t;
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     size_t count = 0;
     for (int step = 0; step < 6000; step++) {
         size_t i = (size_t)(rng_next(&rng) % N);
@@ -391,7 +403,7 @@ static void test_reserve_doubles_capacity_and_keeps_contents(void **state)
     env e;
     env_init(&e);
     cib__fptab t;
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     /* Nothing to make room for: no allocation. */
     assert_int_equal(cib__fptab_reserve(&e.m, &t, 0), CIB_OK);
     assert_int_equal(t.cap, 0);
@@ -452,7 +464,7 @@ static void test_reserve_failure_leaves_table_unchanged(void **state)
     env_init(&e);
     cib__fptab t;
     /* From empty. */
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     e.fa.fail_at = e.fa.count;
     assert_int_equal(cib__fptab_reserve(&e.m, &t, 1), CIB_ENOMEM);
     assert_int_equal(e.fa.failed, 1);
@@ -733,7 +745,7 @@ static void test_set_replaces_value_only_when_present(void **state)
     expect_contents(&t, fps, live, 6);
     cib__fptab_free(&e.m, &t);
     /* On a table with no slots, set does nothing. */
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     cib__fptab_set(&t, absent, &vals[1]);
     assert_int_equal(t.count, 0);
     assert_null(t.slots);
@@ -747,7 +759,7 @@ static void test_remove_absent_is_noop(void **state)
     env_init(&e);
     cib__fptab t;
     /* On a table with no slots. */
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     cib__fptab_remove(&t, mkfp(1, 1));
     assert_null(t.slots);
     assert_int_equal(t.count, 0);
@@ -789,7 +801,7 @@ static void test_free_empty_and_reuse(void **state)
     env_init(&e);
     cib__fptab t;
     /* Never allocated. */
-    cib__fptab_init(&t, 0);
+    cib__fptab_init(&t, 0, TSEED);
     cib__fptab_free(&e.m, &t);
     assert_null(t.slots);
     assert_int_equal(t.cap, 0);
@@ -797,7 +809,7 @@ static void test_free_empty_and_reuse(void **state)
     cib__fptab_free(&e.m, &t); /* twice */
     assert_int_equal(e.fa.count, 0);
     /* Allocated but emptied. */
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     reserve_ok(&e, &t, 1);
     cib__fptab_insert(&t, mkfp(3, 4), &vals[0]);
     cib__fptab_remove(&t, mkfp(3, 4));
@@ -816,7 +828,7 @@ static void test_free_empty_and_reuse(void **state)
     /* The C library's allocator too. */
     cib__mem m;
     assert_int_equal(cib__mem_init(&m, NULL), CIB_OK);
-    cib__fptab_init(&t, 1);
+    cib__fptab_init(&t, 1, TSEED);
     cib__fptab_free(&m, &t);
     assert_int_equal(cib__fptab_reserve(&m, &t, 10), CIB_OK);
     cib__fptab_insert(&t, mkfp(9, 9), &vals[2]);

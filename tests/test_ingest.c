@@ -234,8 +234,28 @@ static size_t count_rows(tenv *e, const char *prefix)
     return n;
 }
 
-/* R-CONV-3: keys expire after the window, a few per accepted message (no
- * scan), and an expired id is then accepted again. */
+/* R-CONV-3: with no window (the default) an id is a duplicate forever: past
+ * the 7 days of the old default, and a year later after a restart. */
+static void test_dedup_forever_R_CONV_3(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    setup(e);
+    cib_ingest_result a = in(e, "mail", "old-0", "carol@example.test", NULL);
+    e->now += 7LL * 24 * 3600 * 1000 + 1;
+    cib_ingest_result b = in(e, "mail", "old-0", "carol@example.test", NULL);
+    assert_int_equal(b.duplicate, 1);
+    assert_true(b.conversation == a.conversation);
+    e->now += 358LL * 24 * 3600 * 1000;
+    tenv_reopen(e);
+    assert_int_equal(in(e, "mail", "old-0", "carol@example.test", NULL).duplicate, 1);
+    assert_int_equal(count_rows(e, "dedup "), 1);
+    tenv_free(e);
+}
+
+/* R-CONV-3: with dedup_window_ms an id is a duplicate within the window and
+ * accepted again after it; its row is replaced, and rows are not deleted for
+ * age. */
 static void test_dedup_window_R_CONV_3(void **state)
 {
     (void)state;
@@ -253,20 +273,17 @@ static void test_dedup_window_R_CONV_3(void **state)
     assert_int_equal(in(e, "mail", "old-0", "carol@example.test", NULL).duplicate, 1);
     e->now += 1; /* the window has passed */
     in(e, "mail", "new-1", "carol@example.test", NULL);
-    /* At most 8 expired keys go per accepted message. */
-    assert_int_equal(count_rows(e, "dedup "), 20 - 8 + 1);
-    in(e, "mail", "new-2", "carol@example.test", NULL);
-    in(e, "mail", "new-3", "carol@example.test", NULL);
-    assert_int_equal(count_rows(e, "dedup "), 3);
-    /* An expired id is a new message again. */
+    assert_int_equal(count_rows(e, "dedup "), 21);
+    /* An expired id is a new message again, in the same row. */
     cib_ingest_result again = in(e, "mail", "old-5", "carol@example.test", NULL);
     assert_int_equal(again.duplicate, 0);
     assert_int_equal(again.created, 1);
-    /* Keys survive a restart in expiry order. */
+    assert_int_equal(count_rows(e, "dedup "), 21);
+    /* And a duplicate for a window from now, also after a restart. */
     tenv_reopen(e);
-    e->now += 60000;
-    in(e, "mail", "later", "carol@example.test", NULL);
-    assert_int_equal(count_rows(e, "dedup "), 1);
+    e->now += 59999;
+    assert_int_equal(in(e, "mail", "old-5", "carol@example.test", NULL).duplicate, 1);
+    assert_int_equal(in(e, "mail", "old-6", "carol@example.test", NULL).duplicate, 0);
     tenv_free(e);
 }
 
@@ -743,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_threads_R_CONV_2),
         cmocka_unit_test(test_duplicates_R_CONV_3),
         cmocka_unit_test(test_duplicate_after_failed_attempt_R_CONV_3),
+        cmocka_unit_test(test_dedup_forever_R_CONV_3),
         cmocka_unit_test(test_dedup_window_R_CONV_3),
         cmocka_unit_test(test_disabled_channel_R_CHAN_3),
         cmocka_unit_test(test_forwarded_email_R_CHAN_6),
