@@ -197,6 +197,46 @@ static void test_account_survives_reopen_R_HOST_1(void **state)
     free(dump1);
 }
 
+/* R-CONV-3: on SQLite, a redelivery 30 and 365 days later is a duplicate,
+ * once the id has left the recent ids and after the file is reopened; the
+ * row keeps its expires_at column (0: never) and nothing is added. */
+static void test_redelivery_months_later_R_CONV_3(void **state)
+{
+    (void)state;
+    tenv *e = sqlite_env();
+    e->opts.dedup_recent = 2;
+    tenv_reopen(e);
+    add_inbox(e, "help", "Help");
+    add_channel(e, "mail", "help", CIB_CHANNEL_EMAIL, "help@acme.test");
+    cib_ingest_result first = ingest_msg(e, "mail", "<crash@mail>", "carol@example.test", NULL);
+    const int64_t day = 24LL * 3600 * 1000;
+    e->now += 30 * day;
+    assert_int_equal(ingest_msg(e, "mail", "<crash@mail>", "carol@example.test", NULL).duplicate,
+                     1);
+    ingest_msg(e, "mail", "n1", "dave@example.test", NULL);
+    ingest_msg(e, "mail", "n2", "dave@example.test", NULL);
+    e->now += 335 * day;
+    char *before = tenv_snapshot(e);
+    cib_ingest_result r = ingest_msg(e, "mail", "<crash@mail>", "carol@example.test", NULL);
+    assert_int_equal(r.duplicate, 1);
+    assert_true(r.conversation == first.conversation);
+    expect_unchanged(e, before);
+    tenv_reopen(e);
+    expect_unchanged(e, before);
+    r = ingest_msg(e, "mail", "<crash@mail>", "carol@example.test", NULL);
+    assert_int_equal(r.duplicate, 1);
+    assert_true(r.message == first.message);
+    free(before);
+    char path[420];
+    snprintf(path, sizeof path, "%s", sqlitetest_last_path());
+    tenv_free(e);
+    sqlite3 *db = raw(path);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dedup_keys"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM dedup_keys WHERE expires_at = 0"), 3);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM messages"), 3);
+    sqlite3_close(db);
+}
+
 /* Plain tables: a host reads conversations, messages with their bodies,
  * tickets and lists with SQL. */
 static void test_plain_sql_tables_R_HOST_1(void **state)
@@ -622,6 +662,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_database_R_HOST_1),
         cmocka_unit_test(test_account_survives_reopen_R_HOST_1),
+        cmocka_unit_test(test_redelivery_months_later_R_CONV_3),
         cmocka_unit_test(test_plain_sql_tables_R_HOST_1),
         cmocka_unit_test(test_inbox_removed_leaves_no_rows_R_INBOX_3),
         cmocka_unit_test(test_refused_files_R_HOST_1),

@@ -48,8 +48,11 @@ extern "C" {
  * them back (or refuse the row with an error).
  *
  * ACCOUNT   key "account": format (INT, 1), created_at (INT), next_id (INT:
- *           library ids below it may be in use), secret (INT: the seed of
- *           the account's fingerprints; keep it private)
+ *           library ids below it may be in use), secret (INT: the salt of
+ *           the fingerprints that key DEDUP and THREAD rows, so that those
+ *           keys stay the same in every context; keep it private. The
+ *           library's in-memory tables are keyed by a seed of each context,
+ *           which is never stored)
  * USER      key user id: name (TEXT), email (TEXT|NULL), seat (TEXT paid|free),
  *           role (TEXT member|admin|super_admin), created_at (INT), status
  *           (TEXT available|away|offline), reassign_replies (INT), capacity
@@ -93,7 +96,12 @@ extern "C" {
  *           (TEXT, may be empty), created_at (INT), forwarded_by (TEXT|NULL),
  *           cc (LIST), attachments (LIST of "KIND:BYTES:NAME")
  * DEDUP     key: 32 hex digits: inbox, channel, msg_id (TEXT), message,
- *           conversation (TEXT decimal ids), expires_at (INT)
+ *           conversation (TEXT decimal ids), expires_at (INT: when the id
+ *           stops being a duplicate, 0: never; read only by a context with
+ *           cib_options.dedup_window_ms set). One per accepted message id,
+ *           kept until its inbox is deleted. A context reads every key once
+ *           when it loads (scan) and then gets a row by its key only to
+ *           confirm a repeat: give get() an index on the key
  * THREAD    key: 32 hex digits: inbox, channel, thread (TEXT: the host's
  *           thread key), conversation (TEXT decimal id)
  * ROUTING   key channel id: cursor (TEXT: the user a round-robin rule picked
@@ -251,7 +259,8 @@ struct cib_store {
  *  allocator  in, may be NULL (the C library's malloc family); copied.
  *  out        out, not NULL: the filled vtable. Release the store with
  *             out->close(out->user_data) after every context using it is freed.
- * Returns CIB_OK, CIB_EINVAL, CIB_ENOMEM.
+ * Returns CIB_OK, CIB_EINVAL, CIB_ENOMEM (also when the operating system
+ * gives no random bytes for the seed of the store's hash tables).
  *
  * The store keeps each row packed in one block (a byte for the field's name,
  * one for its type, then its value) and unpacks it for get() and scan(); a
