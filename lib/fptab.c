@@ -237,25 +237,43 @@ void cib__fp_hex(cib__fp fp, char *buf)
     buf[32] = '\0';
 }
 
+/* 16 lower-case hex digits to 64 bits, 8 at a time in a word; -1 unless
+ * each is one of 0-9a-f (checked by encoding the result back). */
+static int hex16(const char *s, uint64_t *out)
+{
+    uint64_t r = 0;
+    for (int half = 0; half < 2; half++) {
+        uint64_t x;
+        memcpy(&x, s + half * 8, 8);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        x = __builtin_bswap64(x); /* the first digit in the top byte */
+#else
+        const unsigned char *b = (const unsigned char *)s + half * 8;
+        x = 0;
+        for (int i = 0; i < 8; i++)
+            x = x << 8 | b[i];
+#endif
+        const uint64_t ones = 0x0101010101010101ull;
+        uint64_t v = (x & 0x0f0f0f0f0f0f0f0full) + ((x >> 6) & ones) * 9; /* nibbles */
+        uint64_t letter = ((v + 0x06 * ones) >> 4) & ones;                /* v >= 10 */
+        if ((v & 0x1010101010101010ull) || v + 0x30 * ones + letter * 0x27 != x)
+            return -1; /* 'g' gives 16 */
+        uint64_t t = (v | v >> 4) & 0x00ff00ff00ff00ffull;
+        t = (t | t >> 8) & 0x0000ffff0000ffffull;
+        t = (t | t >> 16) & 0xffffffffull;
+        r = r << 32 | t;
+    }
+    *out = r;
+    return 0;
+}
+
 int cib__fp_parse(const char *s, size_t n, cib__fp *out)
 {
-    if (n != 32)
+    cib__fp fp;
+    if (n != 32 || hex16(s, &fp.hi) || hex16(s + 16, &fp.lo) || fp_empty(fp))
         return -1;
-    uint64_t parts[2] = {0, 0};
-    for (size_t i = 0; i < 32; i++) {
-        char c = s[i];
-        unsigned v;
-        if (c >= '0' && c <= '9')
-            v = (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v = (unsigned)(c - 'a' + 10);
-        else
-            return -1;
-        parts[i / 16] = parts[i / 16] << 4 | v;
-    }
-    out->hi = parts[0];
-    out->lo = parts[1];
-    return fp_empty(*out) ? -1 : 0;
+    *out = fp;
+    return 0;
 }
 
 /* ---- filters over fingerprints ---- */

@@ -583,6 +583,20 @@ static void test_fp_parse_rejects_malformed(void **state)
         }
     }
     assert_int_equal(cib__fp_parse("0123456789ABCDEF0123456789abcdef", 32, &out), -1);
+    /* Every byte value at every position (the digits are decoded 8 at a
+     * time): accepted exactly when it is 0-9 or a-f, with its value. */
+    for (size_t p = 0; p < 32; p++)
+        for (int c = 0; c < 256; c++) {
+            memcpy(buf, good, 33);
+            buf[p] = (char)c;
+            int digit = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+            assert_int_equal(cib__fp_parse(buf, 32, &out), digit ? 0 : -1);
+            if (!digit)
+                continue;
+            uint64_t want = (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+            uint64_t word = p < 16 ? out.hi : out.lo;
+            assert_true(((word >> (4 * (15 - p % 16))) & 15) == want);
+        }
     /* The all-zero fingerprint marks a free slot: never valid. */
     assert_int_equal(cib__fp_parse("00000000000000000000000000000000", 32, &out), -1);
     assert_int_equal(cib__fp_parse("00000000000000000000000000000001", 32, &out), 0);
