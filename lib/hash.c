@@ -92,35 +92,41 @@ void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk)
     rk->ref = NULL;
 }
 
-int cib__os_entropy(void *buf, size_t n)
+int cib__file_entropy(void *buf, size_t n, const char *path)
 {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
     unsigned char *p = buf;
     size_t got = 0;
-    int err = 0;
+    int err = EIO; /* the file ended */
     while (got < n) {
-        ssize_t r = getrandom(p + got, n - got, 0);
+        ssize_t r = read(fd, p + got, n - got);
         if (r > 0)
             got += (size_t)r;
         else if (r < 0 && errno == EINTR)
             continue;
         else {
-            err = r < 0 ? errno : EIO;
+            if (r < 0)
+                err = errno;
             break;
         }
     }
-    if (got == n)
-        return 0;
-    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC); /* no getrandom (ENOSYS) */
-    if (fd < 0)
-        return err;
-    got = 0;
+    close(fd);
+    return got == n ? 0 : err;
+}
+
+int cib__os_entropy(void *buf, size_t n)
+{
+    unsigned char *p = buf;
+    size_t got = 0;
     while (got < n) {
-        ssize_t r = read(fd, p + got, n - got);
+        ssize_t r = getrandom(p + got, n - got, 0);
         if (r > 0)
             got += (size_t)r;
         else if (!(r < 0 && errno == EINTR))
             break;
     }
-    close(fd);
-    return got == n ? 0 : err;
+    /* No getrandom (ENOSYS: a kernel before 3.17, or a filter). */
+    return got == n ? 0 : cib__file_entropy(buf, n, "/dev/urandom");
 }

@@ -124,5 +124,8 @@ void cib__rekey_abort(const cib__mem *m, cib__ref **table, cib__rekey *rk);
  */
 typedef int (*cib__entropy_fn)(void *buf, size_t n);
 int cib__os_entropy(void *buf, size_t n);
+/* n bytes read from a file such as /dev/urandom: 0, or an errno value (EIO
+ * when it ends first). */
+int cib__file_entropy(void *buf, size_t n, const char *path);
 
 #endif

@@ -4,6 +4,7 @@
  * ids in one pass, failure sweeps over ingest and load; and the per-context
  * hash seed (lib/hash.c, lib/fptab.c): fresh, never stored, and no context
  * without entropy. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -527,7 +528,7 @@ static int no_entropy(void *buf, size_t n)
 {
     (void)buf;
     (void)n;
-    return 38; /* ENOSYS */
+    return ENOSYS;
 }
 
 static int count_rows(void *arg, const cib_row *row)
@@ -585,6 +586,13 @@ static void test_no_entropy_fails_cleanly(void **state)
     assert_int_equal(cib__os_entropy(&x, sizeof x), 0);
     assert_int_equal(cib__os_entropy(&y, sizeof y), 0);
     assert_true(x != y);
+    /* Its fallback when getrandom is missing: a file of random bytes. */
+    assert_int_equal(cib__file_entropy(&x, sizeof x, "/dev/urandom"), 0);
+    assert_int_equal(cib__file_entropy(&y, sizeof y, "/dev/urandom"), 0);
+    assert_true(x != y);
+    assert_int_equal(cib__file_entropy(&x, sizeof x, "/dev/null"), EIO); /* it ends */
+    assert_int_equal(cib__file_entropy(&x, sizeof x, "/nonexistent/rnd"), ENOENT);
+    assert_int_equal(cib__file_entropy(&x, sizeof x, "/"), EISDIR);
     tenv_free(e);
 }
 

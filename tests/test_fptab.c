@@ -851,6 +851,145 @@ static void test_free_empty_and_reuse(void **state)
     cib__fptab_free(&m, &t);
 }
 
+/* ---- filters over fingerprints ---- */
+
+/* The filter's invariants: count, load at most 3/4, no free slot between a
+ * value's home (its top bits) and its slot. */
+static void check_filter(const cib__fpfilter *f)
+{
+    if (!f->cap) {
+        assert_null(f->slots);
+        assert_int_equal(f->count, 0);
+        return;
+    }
+    assert_int_equal(f->cap, (size_t)1 << f->bits);
+    assert_true(f->count <= f->cap / 4 * 3);
+    size_t used = 0, mask = f->cap - 1;
+    for (size_t j = 0; j < f->cap; j++) {
+        uint32_t v = f->slots[j];
+        if (!v)
+            continue;
+        used++;
+        for (size_t i = v >> (32 - f->bits); i != j; i = (i + 1) & mask)
+            assert_true(f->slots[i] != 0);
+    }
+    assert_int_equal(used, f->count);
+}
+
+/* Values from few top-bit groups (long runs), some near the top of the
+ * range (runs that wrap past the end), repeated values (counted), added and
+ * removed at random against a model of counts; growth from 64 slots on. */
+static void test_filter_multiset_matches_model(void **state)
+{
+    (void)state;
+    env e;
+    env_init(&e);
+    enum { N = 3000 };
+    uint32_t *vals32 = calloc(N, sizeof *vals32);
+    unsigned *copies = calloc(N, sizeof *copies);
+    assert_non_null(vals32);
+    assert_non_null(copies);
+    uint64_t rng = 0xf117e5;
+    for (size_t i = 0; i < N; i++) {
+        uint32_t top = (uint32_t)(rng_next(&rng) % 6);
+        uint32_t v = (top == 5 ? 0xffff0000u : top << 29) | (uint32_t)(rng_next(&rng) & 0xffff);
+        vals32[i] = v ? v : 1;
+        if (i % 7 == 3)
+            vals32[i] = vals32[i - 1]; /* an equal value from another key */
+    }
+    cib__fpfilter f;
+    cib__fpfilter_init(&f, TSEED);
+    size_t count = 0;
+    for (int step = 0; step < 20000; step++) {
+        size_t i = (size_t)(rng_next(&rng) % N);
+        if ((int)(rng_next(&rng) % 100) < (step < 10000 ? 70 : 30)) {
+            assert_int_equal(cib__fpfilter_reserve(&e.m, &f, 1), CIB_OK);
+            cib__fpfilter_add(&f, vals32[i]);
+            copies[i]++;
+            count++;
+        } else {
+            int had = cib__fpfilter_has(&f, vals32[i]);
+            size_t before = f.count;
+            cib__fpfilter_remove(&f, vals32[i]);
+            assert_int_equal(f.count, before - (size_t)had);
+            if (had) {
+                /* one copy of this value went: take it from any key with it */
+                for (size_t k = 0; k < N; k++)
+                    if (vals32[k] == vals32[i] && copies[k]) {
+                        copies[k]--;
+                        break;
+                    }
+                count--;
+            }
+        }
+        assert_int_equal(f.count, count);
+        if (step % 2000 == 0) {
+            check_filter(&f);
+            for (size_t k = 0; k < N; k++) {
+                int want = 0;
+                for (size_t m = 0; m < N && !want; m++)
+                    want = vals32[m] == vals32[k] && copies[m];
+                assert_int_equal(cib__fpfilter_has(&f, vals32[k]), want);
+            }
+        }
+    }
+    check_filter(&f);
+    assert_true(f.cap >= 2048);
+    cib__fpfilter_prefetch(&f, vals32[0]);
+    cib__fpfilter_free(&e.m, &f);
+    assert_int_equal(cib__fpfilter_has(&f, vals32[0]), 0);
+    cib__fpfilter_remove(&f, vals32[0]); /* empty: a no-op */
+    cib__fpfilter_prefetch(&f, vals32[0]);
+    free(vals32);
+    free(copies);
+    env_done(&e);
+}
+
+/* Growth fails cleanly (out of memory, or beyond 2^31 slots) and leaves the
+ * filter as it was; values are keyed, never 0, and differ between seeds. */
+static void test_filter_reserve_failure_and_values(void **state)
+{
+    (void)state;
+    env e;
+    env_init(&e);
+    cib__fpfilter f;
+    cib__fpfilter_init(&f, TSEED);
+    e.fa.fail_at = e.fa.count;
+    assert_int_equal(cib__fpfilter_reserve(&e.m, &f, 1), CIB_ENOMEM);
+    assert_null(f.slots);
+    e.fa.fail_at = -1;
+    for (uint32_t v = 1; v <= 48; v++) {
+        assert_int_equal(cib__fpfilter_reserve(&e.m, &f, 1), CIB_OK);
+        cib__fpfilter_add(&f, v * 0x05000000u);
+    }
+    assert_int_equal(f.cap, 64);
+    uint32_t *saved = f.slots;
+    e.fa.fail_at = e.fa.count;
+    assert_int_equal(cib__fpfilter_reserve(&e.m, &f, 1), CIB_ENOMEM);
+    e.fa.fail_at = -1;
+    assert_ptr_equal(f.slots, saved);
+    assert_int_equal(f.count, 48);
+    long before = e.fa.count;
+    assert_int_equal(cib__fpfilter_reserve(&e.m, &f, SIZE_MAX), CIB_ENOMEM);
+    assert_int_equal(cib__fpfilter_reserve(&e.m, &f, (size_t)1 << 31), CIB_ENOMEM);
+    assert_int_equal(e.fa.count, before);
+    for (uint32_t v = 1; v <= 48; v++)
+        assert_true(cib__fpfilter_has(&f, v * 0x05000000u));
+    check_filter(&f);
+    cib__fpfilter_free(&e.m, &f);
+    cib__fpfilter g;
+    cib__fpfilter_init(&f, 1);
+    cib__fpfilter_init(&g, 2);
+    size_t differ = 0;
+    for (uint64_t i = 1; i <= 100; i++) {
+        uint32_t a = cib__fpfilter_value(&f, mkfp(i, 0)), b = cib__fpfilter_value(&g, mkfp(i, 0));
+        assert_true(a != 0 && b != 0);
+        differ += a != b;
+    }
+    assert_true(differ >= 99);
+    env_done(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -869,6 +1008,8 @@ int main(void)
         cmocka_unit_test(test_set_replaces_value_only_when_present),
         cmocka_unit_test(test_remove_absent_is_noop),
         cmocka_unit_test(test_free_empty_and_reuse),
+        cmocka_unit_test(test_filter_multiset_matches_model),
+        cmocka_unit_test(test_filter_reserve_failure_and_values),
     };
     return TENV_RUN(tests);
 }
