@@ -340,8 +340,10 @@ typedef struct cib_options {
                                         repeat of one is answered without a
                                         store read (about 90 bytes each);
                                         older ids are found through a filter
-                                        (about 8 bytes each) and the store.
-                                        0: 16384; at most 16777216 */
+                                        and the store. The filter holds every
+                                        stored id, 5 to 11 bytes each, and no
+                                        cap bounds it (R-CONV-3 has no time
+                                        limit). 0: 16384; at most 16777216 */
 } cib_options;
 #define CIB_OPTIONS_INIT                                                                           \
     {                                                                                              \
