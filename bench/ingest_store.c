@@ -59,6 +59,7 @@ static double run(const mode *m, long n, const char *dir, int rep)
     if (m->sqlite) {
         cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
         so.synchronous = m->sync;
+        so.flags = CIB_SQLITE_CREATE;
         if (cib_sqlite_open(path, &so, &st, err, sizeof err)) {
             fprintf(stderr, "%s\n", err);
             exit(1);

@@ -121,7 +121,7 @@ static void create_account(const crashrun *cr)
 {
     cib_store st;
     char err[512];
-    cib_ctx *ctx = crash_open(cr, 0, &st, err, sizeof err, "");
+    cib_ctx *ctx = crash_open(cr, 1, &st, err, sizeof err, "");
 
     for (unsigned i = 0; i < USERS; i++) {
         char id[8], name[32], email[40];

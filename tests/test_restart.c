@@ -77,7 +77,9 @@ static void open_world(world *w)
     o.hash_seed = 7;
     char err[512];
     if (w->sqlite) {
-        assert_int_equal(cib_sqlite_open(w->path, NULL, &w->st, err, sizeof err), CIB_OK);
+        cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+        so.flags = CIB_SQLITE_CREATE; /* the first open creates the account */
+        assert_int_equal(cib_sqlite_open(w->path, &so, &w->st, err, sizeof err), CIB_OK);
         o.store = &w->st;
     }
     o.error_buffer = err;

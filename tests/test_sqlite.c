@@ -121,6 +121,10 @@ static void build_account(tenv *e)
     cib_comment(e->ctx, "bob", CIB_NTS, r.conversation, "note", CIB_NTS, NULL);
 }
 
+/* Options that create a missing database. */
+static const cib_sqlite_options creating = {sizeof(cib_sqlite_options), CIB_SQLITE_FULL, 0, NULL,
+                                            CIB_SQLITE_CREATE};
+
 /* A new database gets the current schema, in WAL mode, with plain tables. */
 static void test_new_database_R_HOST_1(void **state)
 {
@@ -130,7 +134,7 @@ static void test_new_database_R_HOST_1(void **state)
     snprintf(keep, sizeof keep, "%s", path);
     cib_store st;
     char err[256];
-    assert_int_equal(cib_sqlite_open(keep, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_open(keep, &creating, &st, err, sizeof err), CIB_OK);
     int version = -9;
     assert_int_equal(cib_sqlite_schema_version(keep, &version, err, sizeof err), CIB_OK);
     assert_int_equal(version, CIB_SQLITE_SCHEMA_VERSION);
@@ -147,11 +151,10 @@ static void test_new_database_R_HOST_1(void **state)
     }
     sqlite3_close(db);
     st.close(st.user_data);
-    /* must_exist: a missing file is refused, not created. */
-    cib_sqlite_options o = CIB_SQLITE_OPTIONS_INIT;
-    o.must_exist = 1;
-    assert_int_equal(cib_sqlite_open(sqlitetest_path(), &o, &st, err, sizeof err), CIB_ESTORAGE);
+    /* Without CIB_SQLITE_CREATE a missing file is refused, not created. */
+    assert_int_equal(cib_sqlite_open(sqlitetest_path(), NULL, &st, err, sizeof err), CIB_ESTORAGE);
     assert_non_null(strstr(err, "cannot open"));
+    assert_non_null(strstr(err, "CIB_SQLITE_CREATE"));
 }
 
 static tenv *sqlite_env(void)
@@ -333,7 +336,7 @@ static void test_refused_files_R_HOST_1(void **state)
     /* A newer schema. */
     char newer[420];
     snprintf(newer, sizeof newer, "%s", sqlitetest_path());
-    assert_int_equal(cib_sqlite_open(newer, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_open(newer, &creating, &st, err, sizeof err), CIB_OK);
     st.close(st.user_data);
     sqlite3 *db = raw(newer);
     char bump[128], newer_v[32];
@@ -379,7 +382,7 @@ static void test_corrupt_file_not_loaded_R_HOST_1(void **state)
     snprintf(path, sizeof path, "%s", sqlitetest_path());
     cib_store st;
     char err[512];
-    assert_int_equal(cib_sqlite_open(path, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_open(path, &creating, &st, err, sizeof err), CIB_OK);
     cib_options o = CIB_OPTIONS_INIT;
     o.store = &st;
     cib_ctx *ctx;
@@ -431,7 +434,7 @@ static void test_migration_from_v1_R_HOST_1(void **state)
     snprintf(path, sizeof path, "%s", sqlitetest_path());
     cib_store st;
     char err[512];
-    assert_int_equal(cib_sqlite_open(path, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_open(path, &creating, &st, err, sizeof err), CIB_OK);
     int64_t now = TENV_EPOCH_MS;
     cib_options o = CIB_OPTIONS_INIT;
     o.store = &st;

@@ -4,9 +4,11 @@
  * lines' expectations. Exit 0: every expectation held; 1: some did not; 2:
  * the file could not be read, or a line is not JSON.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "replay.h"
@@ -28,7 +30,8 @@ static const char *const usage[] = {
     "             messages processed per second\n"
     "  --quiet    print only the results whose expectations failed\n"
     "  --db PATH  keep the account in this SQLite database (created if\n"
-    "             missing): a second run continues the same account\n"
+    "             there is no such file): a second run continues the same\n"
+    "             account; a file that lost its account is refused\n"
     "  --help     this text\n"
     "\n"
     "Every line has \"op\", and may have \"expect\":{...}: each key in it must\n"
@@ -223,7 +226,12 @@ int rp_open(rp *r, const char *zoneinfo_dir, const char *db)
     if (db) {
 #ifdef HAVE_SQLITE
         char why[512];
-        if (cib_sqlite_open(db, NULL, &r->mem, why, sizeof why) != CIB_OK) {
+        /* A new account only where there is no file yet: a file that lost
+         * its account is refused, not started over. */
+        struct stat sb;
+        cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+        so.flags = stat(db, &sb) != 0 && errno == ENOENT ? CIB_SQLITE_CREATE : 0;
+        if (cib_sqlite_open(db, &so, &r->mem, why, sizeof why) != CIB_OK) {
             fprintf(stderr, "convinbox-replay: %s\n", why);
             return -1;
         }

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "check.h"
 #include "convinbox/sqlite.h"
 #include "lists.h"
 #include "schema.h"
@@ -46,6 +48,11 @@ typedef struct sq_store {
     sq_tab tabs[16];
     sq_stmt begin, commit, rollback;
     int in_tx;
+    /* The account is not in the database yet: the first commit that puts
+     * its row also records it in convinbox_meta ('account'), so that a
+     * database whose account is gone is refused, never taken for a new one;
+     * until then every commit is synced (`normal_later`: NORMAL after). */
+    int need_marker, marker_in_tx, normal_later;
     int depth;
     sq_rowbuf rows[MAX_DEPTH];
     sq_buf lists; /* put: the row's lists, encoded */
@@ -201,6 +208,13 @@ static int m_commit(void *ud)
     int rc = run(s, &s->commit, "commit");
     if (rc == CIB_OK)
         s->in_tx = 0;
+    if (rc == CIB_OK && s->marker_in_tx) {
+        /* The account is durable: from now on, the synchronous asked for. */
+        s->need_marker = s->marker_in_tx = 0;
+        if (s->normal_later)
+            sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+        s->normal_later = 0;
+    }
     return rc; /* on failure the library rolls back */
 }
 
@@ -210,6 +224,7 @@ static void m_rollback(void *ud)
     if (sqlite3_get_autocommit(s->db) == 0)
         (void)run(s, &s->rollback, "rollback");
     s->in_tx = 0;
+    s->marker_in_tx = 0;
 }
 
 /* ---- library ids ---- */
@@ -314,6 +329,12 @@ static int m_put(void *ud, const cib_row *row)
         rc = failed(s, "put into %s: %s", t->name, db_error(s));
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    if (!rc && s->need_marker && !s->marker_in_tx && row->kind == CIB_KIND_ACCOUNT) {
+        if (sqlite3_exec(s->db, "INSERT OR REPLACE INTO convinbox_meta VALUES ('account', 1)", NULL,
+                         NULL, NULL) != SQLITE_OK)
+            rc = failed(s, "put into convinbox_meta: %s", db_error(s));
+        s->marker_in_tx = rc == CIB_OK;
+    }
     return rc;
 }
 
@@ -328,6 +349,10 @@ static int m_del(void *ud, int kind, const char *key, size_t key_len)
     bind_maybe_id(x->del.st, 1, key, key_len, x->t->int_key);
     int rc = run(s, &x->del, "del");
     sqlite3_clear_bindings(x->del.st);
+    /* An inbox goes after everything in it: check that nothing is left. */
+    if (!rc && kind == CIB_KIND_INBOX &&
+        sq_check_inbox_gone(s->db, key, key_len, s->err, sizeof s->err) != SQ_CHECK_OK)
+        rc = CIB_ESTORAGE;
     return rc;
 }
 
@@ -624,11 +649,94 @@ static void set_err(char *errbuf, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Settings, then the schema: created, migrated, or refused. */
+/* The size of path + suffix, -1 when there is no such file. */
+static long long file_size(const char *path, const char *suffix)
+{
+    char name[4096];
+    struct stat sb;
+    if ((size_t)snprintf(name, sizeof name, "%s%s", path, suffix) >= sizeof name)
+        return -1;
+    return stat(name, &sb) ? -1 : (long long)sb.st_size;
+}
+
+/* Before SQLite opens the file: a missing file is created only when asked
+ * to, and never where a database was lost. SQLite writes the main file's
+ * first page before its WAL or journal holds anything, so a missing or
+ * empty main file beside a WAL or journal that is not empty is what is left
+ * of a database: creating a new account there would hide the loss. */
+static int refuse_before_open(const char *path, int create, char *errbuf, size_t errsize)
+{
+    long long main = file_size(path, "");
+    const char *suffixes[] = {"-wal", "-journal"};
+    for (size_t i = 0; i < 2 && main <= 0; i++)
+        if (file_size(path, suffixes[i]) > 0) {
+            set_err(errbuf, errsize,
+                    "refusing '%s': it is %s but '%s%s' is not: the database was lost (restore "
+                    "it from a backup); nothing was created",
+                    path, main < 0 ? "missing" : "empty", path, suffixes[i]);
+            return CIB_ESTORAGE;
+        }
+    if (main < 0 && !create) {
+        set_err(errbuf, errsize,
+                "cannot open '%s': no such file (pass CIB_SQLITE_CREATE to create a new account)",
+                path);
+        return CIB_ESTORAGE;
+    }
+    return CIB_OK;
+}
+
+/* One integer an SQL query returns; -1 when it fails. */
+static sqlite3_int64 query_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_int64 v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Whether the database holds its account: refuse one whose account is gone,
+ * and one that holds none yet unless creating (`create`). */
+static int account_state(sq_store *s, const char *path, int create, char *errbuf, size_t errsize)
+{
+    sqlite3_int64 marker =
+        query_int(s->db, "SELECT count(*) FROM convinbox_meta WHERE key = 'account'");
+    sqlite3_int64 rows = query_int(s->db, "SELECT count(*) FROM account");
+    if (marker < 0 || rows < 0) {
+        set_err(errbuf, errsize, "'%s': reading the account: %s", path, db_error(s));
+        return CIB_ESTORAGE;
+    }
+    if (marker && !rows) {
+        set_err(errbuf, errsize,
+                "refusing '%s': its account is gone (convinbox_meta records one, table account "
+                "has no row): the file was damaged or rolled back; restore it from a backup",
+                path);
+        return CIB_ESTORAGE;
+    }
+    if (!marker && rows) { /* written before the marker existed */
+        if (sqlite3_exec(s->db, "INSERT INTO convinbox_meta VALUES ('account', 1)", NULL, NULL,
+                         NULL) != SQLITE_OK) {
+            set_err(errbuf, errsize, "'%s': recording its account: %s", path, db_error(s));
+            return CIB_ESTORAGE;
+        }
+    }
+    if (!marker && !rows && !create) {
+        set_err(errbuf, errsize,
+                "refusing '%s': it holds no account yet (pass CIB_SQLITE_CREATE to create one)",
+                path);
+        return CIB_ESTORAGE;
+    }
+    s->need_marker = !marker && !rows;
+    return CIB_OK;
+}
+
+/* Settings, then the schema: created, migrated, or refused; then the
+ * account and the consistency of what the library loads. */
 static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, char *errbuf,
                  size_t errsize)
 {
-    char sql[256];
+    int create = (o->flags & CIB_SQLITE_CREATE) != 0;
     int timeout = o->busy_timeout_ms == 0 ? 5000 : o->busy_timeout_ms < 0 ? 0 : o->busy_timeout_ms;
     sqlite3_extended_result_codes(s->db, 1);
     sqlite3_busy_timeout(s->db, timeout);
@@ -637,10 +745,14 @@ static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, cha
         set_err(errbuf, errsize, "'%s' is not a usable SQLite database: %s", path, db_error(s));
         return CIB_ESTORAGE;
     }
-    if (version < 0 || version > CIB_SQLITE_SCHEMA_VERSION) {
+    if (version < 0 || version > CIB_SQLITE_SCHEMA_VERSION || (version == 0 && !create)) {
         char why[160];
         if (version < 0)
             snprintf(why, sizeof why, "its convinbox_meta table has no schema version");
+        else if (version == 0)
+            snprintf(why, sizeof why,
+                     "it holds no convinbox schema (pass CIB_SQLITE_CREATE to create a new "
+                     "account in it)");
         else
             snprintf(why, sizeof why,
                      "it was written by schema version %d; this library reads versions up to %d",
@@ -648,13 +760,16 @@ static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, cha
         set_err(errbuf, errsize, "refusing '%s': %s", path, why);
         return CIB_ESTORAGE;
     }
-    /* WAL; a 16 MiB page cache; checkpoints every 4,000 pages rather than
-     * 1,000 (fewer, larger copies into the database file). */
-    snprintf(sql, sizeof sql,
-             "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-16384; "
-             "PRAGMA wal_autocheckpoint=4000;",
-             o->synchronous == CIB_SQLITE_FULL ? "FULL" : "NORMAL");
-    if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+    /* WAL; a 16 MiB page cache; SQLite's own checkpoints (every 1,000
+     * pages: README.md has the measurements). Every commit is synced until
+     * the account is in the database, whatever was asked for: creating a
+     * database is durable once cib_sqlite_open() and cib_ctx_new() returned
+     * (the WAL's first sync also syncs the directory that holds it and the
+     * main file: SQLite's unix VFS does so for every WAL it creates). */
+    if (sqlite3_exec(s->db,
+                     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; "
+                     "PRAGMA cache_size=-16384;",
+                     NULL, NULL, NULL) != SQLITE_OK) {
         set_err(errbuf, errsize, "'%s': setting WAL mode: %s", path, db_error(s));
         return CIB_ESTORAGE;
     }
@@ -671,6 +786,23 @@ static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, cha
             if (errbuf && n < errsize)
                 snprintf(errbuf + n, errsize - n, ": %s", db_error(s));
             sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return CIB_ESTORAGE;
+        }
+    }
+    if ((rc = account_state(s, path, create, errbuf, errsize)))
+        return rc;
+    char why[400];
+    int bad = sq_check(s->db, 0, why, sizeof why);
+    if (bad != SQ_CHECK_OK) {
+        set_err(errbuf, errsize, "refusing '%s': %s%s", path, why,
+                bad == SQ_CHECK_BAD ? " (the database is damaged: restore it from a backup)" : "");
+        return CIB_ESTORAGE;
+    }
+    if (o->synchronous == CIB_SQLITE_NORMAL) {
+        if (s->need_marker)
+            s->normal_later = 1;
+        else if (sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+            set_err(errbuf, errsize, "'%s': setting synchronous: %s", path, db_error(s));
             return CIB_ESTORAGE;
         }
     }
@@ -707,20 +839,27 @@ int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store 
         memcpy(&o, opts, opts->size);
     }
     if (o.synchronous == 0)
-        o.synchronous = CIB_SQLITE_NORMAL;
+        o.synchronous = CIB_SQLITE_FULL;
     if (o.synchronous != CIB_SQLITE_NORMAL && o.synchronous != CIB_SQLITE_FULL) {
         set_err(
             errbuf, errbuf_size,
             "invalid argument: 'opts->synchronous' is not CIB_SQLITE_NORMAL or CIB_SQLITE_FULL");
         return CIB_EINVAL;
     }
+    if (o.flags & ~CIB_SQLITE_CREATE) {
+        set_err(errbuf, errbuf_size,
+                "invalid argument: 'opts->flags' has bits other than CIB_SQLITE_CREATE");
+        return CIB_EINVAL;
+    }
+    int create = (o.flags & CIB_SQLITE_CREATE) != 0;
+    if (refuse_before_open(path, create, errbuf, errbuf_size))
+        return CIB_ESTORAGE;
     sq_store *s = calloc(1, sizeof *s);
     if (!s) {
         set_err(errbuf, errbuf_size, "out of memory opening '%s'", path);
         return CIB_ENOMEM;
     }
-    int flags =
-        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (o.must_exist ? 0 : SQLITE_OPEN_CREATE);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     if (sqlite3_open_v2(path, &s->db, flags, o.vfs) != SQLITE_OK) {
         set_err(errbuf, errbuf_size, "cannot open '%s': %s", path,
                 s->db ? sqlite3_errmsg(s->db) : "out of memory");
@@ -769,4 +908,30 @@ int cib_sqlite_schema_version(const char *path, int *version, char *errbuf, size
                 sqlite3_errmsg(db));
     sqlite3_close(db);
     return rc == SQLITE_OK ? CIB_OK : CIB_ESTORAGE;
+}
+
+int cib_sqlite_check(const cib_store *st, char *errbuf, size_t errbuf_size)
+{
+    if (errbuf && errbuf_size)
+        errbuf[0] = '\0';
+    if (!st || st->close != m_close || !st->user_data) {
+        set_err(errbuf, errbuf_size, "invalid argument: 'st' is %s",
+                st ? "not a store of cib_sqlite_open()" : "NULL");
+        return CIB_EINVAL;
+    }
+    sq_store *s = st->user_data;
+    int own_tx = sqlite3_get_autocommit(s->db);
+    if (own_tx && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(errbuf, errbuf_size, "checking the database: begin: %s", db_error(s));
+        return CIB_ESTORAGE;
+    }
+    char why[512];
+    int bad = sq_check(s->db, 1, why, sizeof why);
+    int nomem = bad == SQ_CHECK_ERROR && sqlite3_errcode(s->db) == SQLITE_NOMEM;
+    if (own_tx)
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    if (bad == SQ_CHECK_OK)
+        return CIB_OK;
+    set_err(errbuf, errbuf_size, "%s%s", bad == SQ_CHECK_BAD ? "damaged: " : "checking: ", why);
+    return nomem ? CIB_ENOMEM : CIB_ESTORAGE;
 }

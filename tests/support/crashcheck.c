@@ -403,12 +403,12 @@ static void redeliver(crashrun *cr, cib_ctx *ctx, sqlite3 *db)
     cib_free(ctx, after);
 }
 
-cib_ctx *crash_open(const crashrun *cr, int must_exist, cib_store *st, char *err, size_t size,
+cib_ctx *crash_open(const crashrun *cr, int create, cib_store *st, char *err, size_t size,
                     const char *when)
 {
     cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
     so.synchronous = cr->sync;
-    so.must_exist = must_exist;
+    so.flags = create ? CIB_SQLITE_CREATE : 0;
     if (cib_sqlite_open(cr->path, &so, st, err, size) != CIB_OK)
         fail_msg("%s: cib_sqlite_open%s: %s", cr->label, when, err);
     cib_options o = CIB_OPTIONS_INIT;
@@ -425,7 +425,7 @@ void crash_verify(crashrun *cr)
 {
     cib_store st;
     char err[512];
-    cib_ctx *ctx = crash_open(cr, 1, &st, err, sizeof err, " after the kill");
+    cib_ctx *ctx = crash_open(cr, 0, &st, err, sizeof err, " after the kill");
     sqlite3 *db = NULL;
     if (sqlite3_open_v2(cr->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
         fail_msg("%s: sqlite3_open_v2: %s", cr->label, db ? sqlite3_errmsg(db) : "no memory");

@@ -50,10 +50,10 @@ typedef struct crashrun {
     long replies;
 } crashrun;
 
-/* Open the run's database (cr->path, with cr->sync; must_exist as in
- * cib_sqlite_options) and a new context on it, messages into err. Fails
- * the test if either fails, naming `when` (" after the kill", or ""). */
-cib_ctx *crash_open(const crashrun *cr, int must_exist, cib_store *st, char *err, size_t size,
+/* Open the run's database (cr->path, with cr->sync; `create`: with
+ * CIB_SQLITE_CREATE) and a new context on it, messages into err. Fails the
+ * test if either fails, naming `when` (" after the kill", or ""). */
+cib_ctx *crash_open(const crashrun *cr, int create, cib_store *st, char *err, size_t size,
                     const char *when);
 /* One record of the child: a line, without its newline. */
 void crash_take_record(crashrun *cr, char *line);

@@ -20,7 +20,9 @@ static int open_recorded(const cib_allocator *alloc, cib_store *out)
     (void)alloc;
     snprintf(db_path, sizeof db_path, "%s", sqlitetest_path());
     char err[512];
-    int rc = cib_sqlite_open(db_path, &sqlitetest_options, out, err, sizeof err);
+    cib_sqlite_options o = sqlitetest_options;
+    o.flags |= CIB_SQLITE_CREATE;
+    int rc = cib_sqlite_open(db_path, &o, out, err, sizeof err);
     if (rc)
         fail_msg("cib_sqlite_open: %s", err);
     return rc;

@@ -37,7 +37,9 @@ int sqlitetest_open(const cib_allocator *alloc, cib_store *out)
 {
     (void)alloc;
     char err[512];
-    int rc = cib_sqlite_open(sqlitetest_path(), &sqlitetest_options, out, err, sizeof err);
+    cib_sqlite_options o = sqlitetest_options;
+    o.flags |= CIB_SQLITE_CREATE;
+    int rc = cib_sqlite_open(sqlitetest_path(), &o, out, err, sizeof err);
     if (rc)
         fail_msg("cib_sqlite_open: %s", err);
     return rc;

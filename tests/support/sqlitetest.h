@@ -15,8 +15,8 @@ const char *sqlitetest_dir(void);
 const char *sqlitetest_path(void);
 /* The name sqlitetest_path() gave last. */
 const char *sqlitetest_last_path(void);
-/* Open a store on a new file (a tenv_store_fn; the allocator is unused:
- * SQLite allocates with malloc). */
+/* Open a store on a new file, sqlitetest_options with CIB_SQLITE_CREATE (a
+ * tenv_store_fn; the allocator is unused: SQLite allocates with malloc). */
 int sqlitetest_open(const cib_allocator *alloc, cib_store *out);
 /* The options sqlitetest_open() uses (synchronous, vfs ...). */
 extern cib_sqlite_options sqlitetest_options;
