@@ -3,7 +3,7 @@
  *
  * A child process opens the database, ingests a deterministic stream of
  * inbound messages and acts on them (replies, comments, closes, assignments,
- * status flips, batches), reporting each call through a pipe: "start" before
+ * status flips, batches, new inboxes), reporting each call through a pipe: "start" before
  * it, a result record after it returned CIB_OK. The parent kills it with
  * SIGKILL after a random delay, reopens the database and checks, with the
  * library and with SQL, that every message whose call returned OK is stored
@@ -13,9 +13,10 @@
  * being reported comes back as a duplicate when it is sent again. The next
  * child continues after the last reported position.
  *
- * This file holds the account, the parent's loop (fork, wait, kill, read the
- * records) and the cases. The child, its stream and its records are in
- * support/crashchild.c; the checks after each kill in support/crashcheck.c.
+ * This file holds the parent's loop (fork, wait, kill, read the records) and
+ * the cases. The child, its stream and its records are in
+ * support/crashchild.c; the account and the checks after each kill in
+ * support/crashcheck.c (test_power.c shares them).
  */
 #include <errno.h>
 #include <poll.h>
@@ -105,96 +106,6 @@ static int wait_ready(inbuf *b, int fd, int64_t ms)
     return 1;
 }
 
-/* ---- the account ---- */
-
-static void must(cib_ctx *ctx, int rc, const char *what)
-{
-    if (rc != CIB_OK)
-        fail_msg("%s: %s", what, cib_errmsg(ctx));
-}
-
-/* Agents u0..u3 (u0..u2 available, u2 and u3 with small capacities), an
- * inbox with an email channel (round robin over a team, a ticket with each
- * conversation) and a chat channel (least loaded over u2 and u3, with a
- * waiting queue). */
-static void create_account(const crashrun *cr)
-{
-    cib_store st;
-    char err[512];
-    cib_ctx *ctx = crash_open(cr, 1, &st, err, sizeof err, "");
-
-    for (unsigned i = 0; i < USERS; i++) {
-        char id[8], name[32], email[40];
-        snprintf(id, sizeof id, "u%u", i);
-        snprintf(name, sizeof name, "Agent %c", 'A' + i);
-        snprintf(email, sizeof email, "u%u@staff.example", i);
-        cib_user_def u = CIB_USER_DEF_INIT;
-        u.id = id;
-        u.name = name;
-        u.email = email;
-        u.capacity = i == 2 ? 3 : i == 3 ? 4 : 0;
-        must(ctx, cib_user_add(ctx, &u), "cib_user_add");
-        must(ctx, cib_user_set_status(ctx, id, CIB_NTS, i < 3 ? CIB_AVAILABLE : CIB_AWAY),
-             "cib_user_set_status");
-    }
-    static const char *const members[] = {"u0", "u1", "u2"};
-    cib_team_def team = CIB_TEAM_DEF_INIT;
-    team.id = "agents";
-    team.members = members;
-    team.n_members = 3;
-    must(ctx, cib_team_add(ctx, &team), "cib_team_add");
-    static const char *const stages[] = {"new", "open", "done"};
-    cib_pipeline_def pl = CIB_PIPELINE_DEF_INIT;
-    pl.id = "support";
-    pl.stages = stages;
-    pl.n_stages = 3;
-    must(ctx, cib_pipeline_add(ctx, &pl), "cib_pipeline_add");
-    cib_inbox_def ib = CIB_INBOX_DEF_INIT;
-    ib.id = "support";
-    ib.name = "Support";
-    must(ctx, cib_inbox_add(ctx, &ib), "cib_inbox_add");
-
-    static const int team_kind[] = {CIB_TARGET_TEAM};
-    static const char *const team_ids[] = {"agents"};
-    cib_routing_def rr = CIB_ROUTING_DEF_INIT;
-    rr.mode = CIB_ROUTE_SPECIFIC;
-    rr.strategy = CIB_ROUND_ROBIN;
-    rr.target_kinds = team_kind;
-    rr.target_ids = team_ids;
-    rr.n_targets = 1;
-    cib_ticket_def tk = CIB_TICKET_DEF_INIT;
-    tk.automatic = 1;
-    tk.pipeline = "support";
-    tk.stage = "new";
-    cib_channel_def mail = CIB_CHANNEL_DEF_INIT;
-    mail.id = "mail";
-    mail.inbox = "support";
-    mail.type = CIB_CHANNEL_EMAIL;
-    mail.address = "help@acme.example";
-    mail.routing = &rr;
-    mail.tickets = &tk;
-    must(ctx, cib_channel_add(ctx, &mail), "cib_channel_add mail");
-
-    static const int user_kinds[] = {CIB_TARGET_USER, CIB_TARGET_USER};
-    static const char *const user_ids[] = {"u2", "u3"};
-    cib_routing_def ll = CIB_ROUTING_DEF_INIT;
-    ll.mode = CIB_ROUTE_SPECIFIC;
-    ll.strategy = CIB_LEAST_LOADED;
-    ll.target_kinds = user_kinds;
-    ll.target_ids = user_ids;
-    ll.n_targets = 2;
-    ll.queue = 1;
-    cib_channel_def chat = CIB_CHANNEL_DEF_INIT;
-    chat.id = "chat";
-    chat.inbox = "support";
-    chat.type = CIB_CHANNEL_CHAT;
-    chat.routing = &ll;
-    must(ctx, cib_channel_add(ctx, &chat), "cib_channel_add chat");
-
-    cib_ctx_free(ctx);
-    st.close(st.user_data);
-}
-
 /* ---- the loop ---- */
 
 static void round_once(crashrun *cr)
@@ -208,7 +119,7 @@ static void round_once(crashrun *cr)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        child_main(cr->path, cr->sync, cr->start, fds[1]);
+        child_main(cr->path, cr->sync, NULL, cr->start, fds[1]);
     }
     close(fds[1]);
     inbuf in = {NULL, 0, 0};
@@ -240,18 +151,7 @@ static void round_once(crashrun *cr)
         fail_msg("%s: the child did not open the database within %lld ms", cr->label,
                  (long long)limit);
 
-    cr->n_round = 0;
-    cr->n_started = 0;
-    cr->in_call = cr->ready = cr->done = 0;
-    size_t lines = 0;
-    for (size_t i = 0; i < in.n; i++)
-        lines += in.p[i] == '\n';
-    cr->round_pos = realloc(cr->round_pos, (lines + 1) * sizeof *cr->round_pos);
-    assert_non_null(cr->round_pos);
-    char *save = NULL;
-    for (char *line = in.n ? strtok_r(in.p, "\n", &save) : NULL; line;
-         line = strtok_r(NULL, "\n", &save))
-        crash_take_record(cr, line);
+    crash_take_records(cr, in.p, in.n);
     free(in.p);
 
     cr->rounds++;
@@ -286,7 +186,7 @@ static void run_kills(const char *label, int sync, long kills, long slow_kills, 
     cr->reported = calloc(STREAM_LEN, sizeof *cr->reported);
     cr->cur = calloc(STREAM_LEN, sizeof *cr->cur);
     assert_true(cr->flags && cr->count && cr->dedup && cr->stored && cr->reported && cr->cur);
-    create_account(cr);
+    crash_create_account(cr);
     while (cr->kills < want) {
         if (cr->rounds >= 4 * want)
             fail_msg("%s: only %ld kills in %ld runs: the children finish the stream (%u "
@@ -312,6 +212,8 @@ static void run_kills(const char *label, int sync, long kills, long slow_kills, 
     free(cr->reported);
     free(cr->cur);
     free(cr->acts);
+    free(cr->inboxes);
+    free(cr->closes);
     free(cr->round_pos);
     free(cr->round_started);
     free(cr);

@@ -3,6 +3,7 @@
  * library and with SQL. */
 #include "crashcheck.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,39 @@ static void push_act(crashrun *cr, uint64_t id)
         assert_non_null(cr->acts);
     }
     cr->acts[cr->n_acts++] = id;
+}
+
+static void push_close(crashrun *cr, uint64_t conv, uint64_t n)
+{
+    if (cr->n_closes + 2 > cr->cap_closes) {
+        cr->cap_closes = cr->cap_closes ? cr->cap_closes * 2 : 256;
+        cr->closes = realloc(cr->closes, cr->cap_closes * sizeof *cr->closes);
+        assert_non_null(cr->closes);
+    }
+    cr->closes[cr->n_closes++] = conv;
+    cr->closes[cr->n_closes++] = n;
+}
+
+/* An acknowledged call whose effect is not in the database: a failure, or,
+ * when the run is lossy and the call was acknowledged since the last check
+ * (`fresh`), one more loss counted; 1 when counted. */
+static int lost(crashrun *cr, int fresh, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static int lost(crashrun *cr, int fresh, const char *fmt, ...)
+{
+    char why[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    if (!cr->lossy || !fresh)
+        fail_msg("%s: %s", cr->label, why);
+    cr->lost_round++;
+    return 1;
 }
 
 static void check_pos(const crashrun *cr, unsigned p, const char *line)
@@ -101,6 +135,25 @@ void crash_take_record(crashrun *cr, char *line)
         cr->in_call = 0;
         if (p + 1 > cr->next)
             cr->next = p + 1;
+    } else if (!strcmp(word, "inbox")) {
+        if (sscanf(line, "inbox %u", &p) != 1)
+            fail_msg("%s: bad record: %s", cr->label, line);
+        check_pos(cr, p, line);
+        push_uint(&cr->inboxes, &cr->n_inboxes, &cr->cap_inboxes, p);
+        cr->inboxes_made++;
+        cr->in_call = 0;
+        if (p + 1 > cr->next)
+            cr->next = p + 1;
+    } else if (!strcmp(word, "close")) {
+        unsigned long long nm = 0;
+        if (sscanf(line, "close %u %llu %llu", &p, &id, &nm) != 3 || id == 0)
+            fail_msg("%s: bad record: %s", cr->label, line);
+        check_pos(cr, p, line);
+        push_close(cr, id, nm);
+        cr->closes_made++;
+        cr->in_call = 0;
+        if (p + 1 > cr->next)
+            cr->next = p + 1;
     } else if (!strcmp(word, "act") || !strcmp(word, "skip")) {
         if (sscanf(line, "%*s %u", &p) != 1)
             fail_msg("%s: bad record: %s", cr->label, line);
@@ -111,6 +164,112 @@ void crash_take_record(crashrun *cr, char *line)
     } else {
         fail_msg("%s: unknown record: %s", cr->label, line);
     }
+}
+
+void crash_take_records(crashrun *cr, char *text, size_t n)
+{
+    cr->n_round = 0;
+    cr->n_started = 0;
+    cr->in_call = cr->ready = cr->done = 0;
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += text[i] == '\n';
+    cr->round_pos = realloc(cr->round_pos, (lines + 1) * sizeof *cr->round_pos);
+    assert_non_null(cr->round_pos);
+    char *save = NULL;
+    for (char *line = n ? strtok_r(text, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save))
+        crash_take_record(cr, line);
+}
+
+/* ---- the account ---- */
+
+static void must(cib_ctx *ctx, int rc, const char *what)
+{
+    if (rc != CIB_OK)
+        fail_msg("%s: %s", what, cib_errmsg(ctx));
+}
+
+/* Agents u0..u3 (u0..u2 available, u2 and u3 with small capacities), an
+ * inbox with an email channel (round robin over a team, a ticket with each
+ * conversation) and a chat channel (least loaded over u2 and u3, with a
+ * waiting queue). */
+void crash_create_account(const crashrun *cr)
+{
+    cib_store st;
+    char err[512];
+    cib_ctx *ctx = crash_open(cr, 1, &st, err, sizeof err, "");
+
+    for (unsigned i = 0; i < USERS; i++) {
+        char id[8], name[32], email[40];
+        snprintf(id, sizeof id, "u%u", i);
+        snprintf(name, sizeof name, "Agent %c", 'A' + i);
+        snprintf(email, sizeof email, "u%u@staff.example", i);
+        cib_user_def u = CIB_USER_DEF_INIT;
+        u.id = id;
+        u.name = name;
+        u.email = email;
+        u.capacity = i == 2 ? 3 : i == 3 ? 4 : 0;
+        must(ctx, cib_user_add(ctx, &u), "cib_user_add");
+        must(ctx, cib_user_set_status(ctx, id, CIB_NTS, i < 3 ? CIB_AVAILABLE : CIB_AWAY),
+             "cib_user_set_status");
+    }
+    static const char *const members[] = {"u0", "u1", "u2"};
+    cib_team_def team = CIB_TEAM_DEF_INIT;
+    team.id = "agents";
+    team.members = members;
+    team.n_members = 3;
+    must(ctx, cib_team_add(ctx, &team), "cib_team_add");
+    static const char *const stages[] = {"new", "open", "done"};
+    cib_pipeline_def pl = CIB_PIPELINE_DEF_INIT;
+    pl.id = "support";
+    pl.stages = stages;
+    pl.n_stages = 3;
+    must(ctx, cib_pipeline_add(ctx, &pl), "cib_pipeline_add");
+    cib_inbox_def ib = CIB_INBOX_DEF_INIT;
+    ib.id = "support";
+    ib.name = "Support";
+    must(ctx, cib_inbox_add(ctx, &ib), "cib_inbox_add");
+
+    static const int team_kind[] = {CIB_TARGET_TEAM};
+    static const char *const team_ids[] = {"agents"};
+    cib_routing_def rr = CIB_ROUTING_DEF_INIT;
+    rr.mode = CIB_ROUTE_SPECIFIC;
+    rr.strategy = CIB_ROUND_ROBIN;
+    rr.target_kinds = team_kind;
+    rr.target_ids = team_ids;
+    rr.n_targets = 1;
+    cib_ticket_def tk = CIB_TICKET_DEF_INIT;
+    tk.automatic = 1;
+    tk.pipeline = "support";
+    tk.stage = "new";
+    cib_channel_def mail = CIB_CHANNEL_DEF_INIT;
+    mail.id = "mail";
+    mail.inbox = "support";
+    mail.type = CIB_CHANNEL_EMAIL;
+    mail.address = "help@acme.example";
+    mail.routing = &rr;
+    mail.tickets = &tk;
+    must(ctx, cib_channel_add(ctx, &mail), "cib_channel_add mail");
+
+    static const int user_kinds[] = {CIB_TARGET_USER, CIB_TARGET_USER};
+    static const char *const user_ids[] = {"u2", "u3"};
+    cib_routing_def ll = CIB_ROUTING_DEF_INIT;
+    ll.mode = CIB_ROUTE_SPECIFIC;
+    ll.strategy = CIB_LEAST_LOADED;
+    ll.target_kinds = user_kinds;
+    ll.target_ids = user_ids;
+    ll.n_targets = 2;
+    ll.queue = 1;
+    cib_channel_def chat = CIB_CHANNEL_DEF_INIT;
+    chat.id = "chat";
+    chat.inbox = "support";
+    chat.type = CIB_CHANNEL_CHAT;
+    chat.routing = &ll;
+    must(ctx, cib_channel_add(ctx, &chat), "cib_channel_add chat");
+
+    cib_ctx_free(ctx);
+    st.close(st.user_data);
 }
 
 /* ---- checks of the reopened database ---- */
@@ -201,17 +360,62 @@ static void check_messages(crashrun *cr, sqlite3 *db)
                      0);
 
     st = prep(db, "SELECT kind FROM messages WHERE id = ?");
+    size_t kept = 0;
     for (size_t i = 0; i < cr->n_acts; i++) {
         char key[24];
         snprintf(key, sizeof key, "%llu", (unsigned long long)cr->acts[i]);
         sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) != SQLITE_ROW)
-            fail_msg("%s: reply or comment %s returned OK but is not stored", cr->label, key);
-        const char *kind = col_text(st, 0);
-        if (strcmp(kind, "reply") && strcmp(kind, "comment"))
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        const char *kind = found ? col_text(st, 0) : "";
+        if (found && strcmp(kind, "reply") && strcmp(kind, "comment"))
             fail_msg("%s: message %s is a %s, not a reply or comment", cr->label, key, kind);
         sqlite3_reset(st);
+        if (!found &&
+            lost(cr, i >= cr->acts_seen, "reply or comment %s returned OK but is not stored", key))
+            continue;
+        cr->acts[kept++] = cr->acts[i];
     }
+    cr->n_acts = kept;
+    sqlite3_finalize(st);
+}
+
+/* Inboxes created are there; conversations closed are closed, or have had
+ * messages since (a follow-up reopens one). */
+static void check_inboxes_and_closes(crashrun *cr, sqlite3 *db)
+{
+    sqlite3_stmt *st = prep(db, "SELECT count(*) FROM inboxes WHERE id = ?");
+    size_t kept = 0;
+    for (size_t i = 0; i < cr->n_inboxes; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "x%06u", cr->inboxes[i]);
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        int found = sqlite3_column_int(st, 0) == 1;
+        sqlite3_reset(st);
+        if (!found &&
+            lost(cr, i >= cr->inboxes_seen, "inbox %s was created, and is not stored", id))
+            continue;
+        cr->inboxes[kept++] = cr->inboxes[i];
+    }
+    cr->n_inboxes = kept;
+    sqlite3_finalize(st);
+    st = prep(db, "SELECT status, n_messages FROM conversations WHERE id = ?");
+    kept = 0;
+    for (size_t i = 0; i < cr->n_closes; i += 2) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)cr->closes[i]);
+        int found = sqlite3_step(st) == SQLITE_ROW;
+        int ok = found && (!strcmp(col_text(st, 0), "closed") ||
+                           (uint64_t)sqlite3_column_int64(st, 1) > cr->closes[i + 1]);
+        sqlite3_reset(st);
+        if (!ok && lost(cr, i >= cr->closes_seen,
+                        "conversation %llu was closed with %llu messages, and is %s",
+                        (unsigned long long)cr->closes[i], (unsigned long long)cr->closes[i + 1],
+                        found ? "open with no more" : "not stored"))
+            continue;
+        cr->closes[kept++] = cr->closes[i];
+        cr->closes[kept++] = cr->closes[i + 1];
+    }
+    cr->n_closes = kept;
     sqlite3_finalize(st);
 }
 
@@ -336,13 +540,20 @@ static void check_positions(crashrun *cr)
         if (cr->count[p] != cr->dedup[p])
             fail_msg("%s: message m%06u is stored %d times with %d idempotency keys", cr->label, p,
                      cr->count[p], cr->dedup[p]);
-        if ((cr->flags[p] & F_REPORTED) && now != cr->reported[p])
-            fail_msg("%s: message m%06u returned OK as message %llu, but %s", cr->label, p,
-                     (unsigned long long)cr->reported[p],
-                     now ? "another message holds it" : "it is not stored");
-        if (cr->stored[p] && now != cr->stored[p])
-            fail_msg("%s: message m%06u (message %llu) was stored and is now lost", cr->label, p,
-                     (unsigned long long)cr->stored[p]);
+        if ((cr->flags[p] & F_REPORTED) && now && now != cr->reported[p])
+            fail_msg("%s: message m%06u returned OK as message %llu, but another message holds "
+                     "it",
+                     cr->label, p, (unsigned long long)cr->reported[p]);
+        if (cr->stored[p] && now && now != cr->stored[p])
+            fail_msg("%s: message m%06u (message %llu) was stored and is now message %llu",
+                     cr->label, p, (unsigned long long)cr->stored[p], (unsigned long long)now);
+        if (!now && ((cr->flags[p] & F_REPORTED) || cr->stored[p]) &&
+            lost(cr, !cr->stored[p], "message m%06u (message %llu) %s and is not stored", p,
+                 (unsigned long long)(cr->stored[p] ? cr->stored[p] : cr->reported[p]),
+                 (cr->flags[p] & F_REPORTED) ? "returned OK" : "was stored")) {
+            cr->flags[p] &= (unsigned char)~F_REPORTED;
+            cr->reported[p] = 0;
+        }
         stored += now != 0;
     }
     if (cr->in_call && cr->call_n > 1) {
@@ -390,7 +601,8 @@ static void redeliver(crashrun *cr, cib_ctx *ctx, sqlite3 *db)
     long long version = sql_int(db, "PRAGMA data_version");
     size_t step = cr->n_round > 24 ? cr->n_round / 24 : 1;
     for (size_t i = 0; i < cr->n_round; i += step)
-        redeliver_one(cr, ctx, cr->round_pos[i]);
+        if (cr->count[cr->round_pos[i]]) /* not lost (lossy) */
+            redeliver_one(cr, ctx, cr->round_pos[i]);
     for (size_t i = 0; i < cr->n_started; i++) {
         unsigned p = cr->round_started[i];
         if (cr->count[p] && !(cr->flags[p] & F_REPORTED))
@@ -408,6 +620,7 @@ cib_ctx *crash_open(const crashrun *cr, int create, cib_store *st, char *err, si
 {
     cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
     so.synchronous = cr->sync;
+    so.vfs = cr->vfs;
     so.flags = create ? CIB_SQLITE_CREATE : 0;
     if (cib_sqlite_open(cr->path, &so, st, err, size) != CIB_OK)
         fail_msg("%s: cib_sqlite_open%s: %s", cr->label, when, err);
@@ -434,7 +647,9 @@ void crash_verify(crashrun *cr)
     assert_string_equal(col_text(qc, 0), "ok");
     sqlite3_finalize(qc);
 
+    cr->lost_round = 0;
     check_messages(cr, db);
+    check_inboxes_and_closes(cr, db);
     check_dedup(cr, db);
     check_conversations(cr, db, ctx);
     check_positions(cr);
@@ -447,6 +662,15 @@ void crash_verify(crashrun *cr)
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     cib_ctx_free(ctx);
     st.close(st.user_data);
+    if (cr->lossy) {
+        cr->lossy_rounds++;
+        cr->lost_total += cr->lost_round;
+        if (cr->lost_round > cr->lost_max)
+            cr->lost_max = cr->lost_round;
+    }
+    cr->acts_seen = cr->n_acts;
+    cr->inboxes_seen = cr->n_inboxes;
+    cr->closes_seen = cr->n_closes;
     /* What is stored now must stay. */
     for (unsigned p = 0; p < cr->hi; p++)
         cr->stored[p] = cr->count[p] ? cr->cur[p] : 0;

@@ -22,6 +22,7 @@ typedef struct crashrun {
     const char *label;
     char path[400];
     int sync;
+    const char *vfs; /* the parent's opens: SQLite VFS (NULL: the default) */
     uint64_t rng;
     int slow; /* running under valgrind: longer delays */
     /* Per position. */
@@ -34,6 +35,18 @@ typedef struct crashrun {
     /* Replies and comments reported OK: they must stay. */
     uint64_t *acts;
     size_t n_acts, cap_acts;
+    /* Inboxes created (positions), conversations closed (id, messages). */
+    unsigned *inboxes;
+    size_t n_inboxes, cap_inboxes;
+    uint64_t *closes;
+    size_t n_closes, cap_closes; /* pairs */
+    /* 1: a loss of acknowledged calls is counted (synchronous NORMAL and a
+     * power loss), not a failure; what was lost is expected no more. */
+    int lossy;
+    long lost_round, lost_max, lost_total, lossy_rounds;
+    /* How many of acts, inboxes and closes the last check found: those
+     * may never be lost. */
+    size_t acts_seen, inboxes_seen, closes_seen;
     /* This round. */
     unsigned *round_pos; /* positions reported (ok or dup) */
     size_t n_round;
@@ -47,7 +60,7 @@ typedef struct crashrun {
     /* Totals. */
     long rounds, kills, kills_in_call, kills_opening, finished;
     long stored_msgs, dups, resent, unreported, redelivered, in_call_batches;
-    long replies;
+    long replies, inboxes_made, closes_made;
 } crashrun;
 
 /* Open the run's database (cr->path, with cr->sync; `create`: with
@@ -55,8 +68,15 @@ typedef struct crashrun {
  * test if either fails, naming `when` (" after the kill", or ""). */
 cib_ctx *crash_open(const crashrun *cr, int create, cib_store *st, char *err, size_t size,
                     const char *when);
+/* Create the run's account: agents u0..u3 (u0..u2 available, u2 and u3
+ * with small capacities), an inbox with an email channel (round robin over
+ * a team, a ticket with each conversation) and a chat channel (least loaded
+ * over u2 and u3, with a waiting queue). */
+void crash_create_account(const crashrun *cr);
 /* One record of the child: a line, without its newline. */
 void crash_take_record(crashrun *cr, char *line);
+/* A round's records: text[0..n), NUL-terminated, lines cut in place. */
+void crash_take_records(crashrun *cr, char *text, size_t n);
 /* Reopen the database after a kill and check everything; what is stored now
  * must stay from now on. */
 void crash_verify(crashrun *cr);

@@ -36,7 +36,8 @@ enum step_kind {
     STEP_COMMENT,
     STEP_CLOSE,
     STEP_ASSIGN,
-    STEP_STATUS
+    STEP_STATUS,
+    STEP_INBOX
 };
 
 static int in_batch_block(unsigned pos)
@@ -49,6 +50,8 @@ static int step_kind(unsigned pos)
     if (in_batch_block(pos))
         return STEP_BATCH;
     unsigned h = (unsigned)(hash_at(pos, 2) % 100);
+    if (hash_at(pos, 5) % 400 == 0)
+        return STEP_INBOX;
     return h < 78   ? STEP_INBOUND
            : h < 86 ? STEP_REPLY
            : h < 89 ? STEP_COMMENT
@@ -198,6 +201,24 @@ static void child_action(cib_ctx *ctx, int fd, unsigned pos, int kind, const rec
     char user[8], to[8];
     snprintf(user, sizeof user, "u%u", (unsigned)(h % USERS));
     snprintf(to, sizeof to, "u%u", (unsigned)((h >> 8) % USERS));
+    if (kind == STEP_INBOX) {
+        char id[16], name[24];
+        snprintf(id, sizeof id, "x%06u", pos);
+        snprintf(name, sizeof name, "Inbox %u", pos);
+        cib_inbox_def ib = CIB_INBOX_DEF_INIT;
+        ib.id = id;
+        ib.name = name;
+        say(fd, "start %u 1\n", pos);
+        int rc = cib_inbox_add(ctx, &ib);
+        if (rc == CIB_ELIMIT) { /* the account's 100 inboxes */
+            say(fd, "skip %u %d\n", pos, rc);
+            return;
+        }
+        if (rc != CIB_OK)
+            child_fail(fd, ctx, pos, rc);
+        say(fd, "inbox %u\n", pos);
+        return;
+    }
     if (kind == STEP_STATUS) {
         say(fd, "start %u 1\n", pos);
         int rc = cib_user_set_status(ctx, user, CIB_NTS, (h >> 16) & 1 ? CIB_AVAILABLE : CIB_AWAY);
@@ -237,17 +258,25 @@ static void child_action(cib_ctx *ctx, int fd, unsigned pos, int kind, const rec
     }
     if (rc != CIB_OK)
         child_fail(fd, ctx, pos, rc);
-    if (kind == STEP_REPLY || kind == STEP_COMMENT)
+    if (kind == STEP_REPLY || kind == STEP_COMMENT) {
         say(fd, "%s %u %llu\n", kind == STEP_REPLY ? "reply" : "comment", pos,
             (unsigned long long)msg);
-    else
+    } else if (kind == STEP_CLOSE) {
+        /* Closed with this many messages: a later one may reopen it. */
+        cib_conversation_info ci = CIB_CONVERSATION_INFO_INIT;
+        if ((rc = cib_conversation_get(ctx, NULL, 0, cv, &ci)) != CIB_OK)
+            child_fail(fd, ctx, pos, rc);
+        say(fd, "close %u %llu %u\n", pos, (unsigned long long)cv, (unsigned)ci.n_messages);
+    } else {
         say(fd, "act %u\n", pos);
+    }
 }
 
-void child_main(const char *path, int sync, unsigned start, int fd)
+void child_main(const char *path, int sync, const char *vfs, unsigned start, int fd)
 {
     cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
     so.synchronous = sync;
+    so.vfs = vfs;
     cib_store st;
     char err[512];
     if (cib_sqlite_open(path, &so, &st, err, sizeof err) != CIB_OK) {

@@ -11,6 +11,8 @@
  *   dup P ID              ... was a duplicate of message ID
  *   reply P ID, comment P ID, act P, skip P STATUS
  *                         an action returned (skip: refused as expected)
+ *   close P CONV N        conversation CONV was closed with N messages
+ *   inbox P               inbox "x<P, 6 digits>" was created
  *   done                  the stream is finished
  *   err P STATUS TEXT     an unexpected status; the child exits 3
  */
@@ -45,8 +47,9 @@ typedef struct msgbuf {
 void message_at(unsigned pos, msgbuf *b, cib_inbound *m);
 
 /* Never returns: opens the database at `path` with `sync` (a
- * CIB_SQLITE_... value) and runs the stream from `start` until killed, or to
- * its end, writing its records to fd. */
-void child_main(const char *path, int sync, unsigned start, int fd);
+ * CIB_SQLITE_... value) through SQLite VFS `vfs` (NULL: the default) and
+ * runs the stream from `start` until killed, or to its end, writing its
+ * records to fd. */
+void child_main(const char *path, int sync, const char *vfs, unsigned start, int fd);
 
 #endif
