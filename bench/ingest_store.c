@@ -1,15 +1,15 @@
 /*
  * ingest_store.c - new conversations per second through each store: the
  * built-in in-memory store, SQLite with synchronous=FULL and NORMAL (one
- * transaction per message), and SQLite NORMAL with cib_ingest_batch() of
- * 100 and 1,000 messages (one transaction per batch).
+ * transaction per message), and SQLite NORMAL and FULL with
+ * cib_ingest_batch() of 100 and 1,000 messages (one transaction per batch).
  *
  * Every message opens a new conversation from a new contact on an email
  * channel (contact creation, the conversation, the message, its idempotency
  * key: the rows of a first contact). The database is a fresh file in a
  * temporary directory (TMPDIR, or /tmp), removed afterwards.
  *
- *   ingest_store [MESSAGES [REPS [MODE]]]   MODE: 0..4, one row of the table
+ *   ingest_store [MESSAGES [REPS [MODE]]]   MODE: 0..6, one row of the table
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +46,8 @@ static const mode modes[] = {
     {"sqlite NORMAL", 1, CIB_SQLITE_NORMAL, 1},
     {"sqlite NORMAL, batches of 100", 1, CIB_SQLITE_NORMAL, 100},
     {"sqlite NORMAL, batches of 1000", 1, CIB_SQLITE_NORMAL, 1000},
+    {"sqlite FULL, batches of 100", 1, CIB_SQLITE_FULL, 100},
+    {"sqlite FULL, batches of 1000", 1, CIB_SQLITE_FULL, 1000},
 };
 
 /* Messages per second for one run of `n` messages in mode m. */

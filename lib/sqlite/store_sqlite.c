@@ -52,7 +52,7 @@ typedef struct sq_store {
      * its row also records it in convinbox_meta ('account'), so that a
      * database whose account is gone is refused, never taken for a new one;
      * until then every commit is synced (`normal_later`: NORMAL after). */
-    int need_marker, marker_in_tx, normal_later;
+    int need_marker, marker_in_tx, normal_later, add_marker;
     int depth;
     sq_rowbuf rows[MAX_DEPTH];
     sq_buf lists; /* put: the row's lists, encoded */
@@ -714,13 +714,6 @@ static int account_state(sq_store *s, const char *path, int create, char *errbuf
                 path);
         return CIB_ESTORAGE;
     }
-    if (!marker && rows) { /* written before the marker existed */
-        if (sqlite3_exec(s->db, "INSERT INTO convinbox_meta VALUES ('account', 1)", NULL, NULL,
-                         NULL) != SQLITE_OK) {
-            set_err(errbuf, errsize, "'%s': recording its account: %s", path, db_error(s));
-            return CIB_ESTORAGE;
-        }
-    }
     if (!marker && !rows && !create) {
         set_err(errbuf, errsize,
                 "refusing '%s': it holds no account yet (pass CIB_SQLITE_CREATE to create one)",
@@ -728,6 +721,7 @@ static int account_state(sq_store *s, const char *path, int create, char *errbuf
         return CIB_ESTORAGE;
     }
     s->need_marker = !marker && !rows;
+    s->add_marker = !marker && rows; /* written before the marker existed */
     return CIB_OK;
 }
 
@@ -796,6 +790,11 @@ static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, cha
     if (bad != SQ_CHECK_OK) {
         set_err(errbuf, errsize, "refusing '%s': %s%s", path, why,
                 bad == SQ_CHECK_BAD ? " (the database is damaged: restore it from a backup)" : "");
+        return CIB_ESTORAGE;
+    }
+    if (s->add_marker && sqlite3_exec(s->db, "INSERT INTO convinbox_meta VALUES ('account', 1)",
+                                      NULL, NULL, NULL) != SQLITE_OK) {
+        set_err(errbuf, errsize, "'%s': recording its account: %s", path, db_error(s));
         return CIB_ESTORAGE;
     }
     if (o->synchronous == CIB_SQLITE_NORMAL) {

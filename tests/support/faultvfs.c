@@ -318,6 +318,11 @@ long faultvfs_fired(void)
     return fault.fired;
 }
 
+long faultvfs_calls(void)
+{
+    return fault.calls;
+}
+
 long faultvfs_sleeps(void)
 {
     return fault.sleeps;

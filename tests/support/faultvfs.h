@@ -29,6 +29,9 @@ void faultvfs_arm_sticky(int on, long at, int rc);
 long faultvfs_disarm(void);
 /* How many failures were injected since last armed. */
 long faultvfs_fired(void);
+/* How many calls of the armed kind were counted since armed (a count far
+ * out of reach counts them without failing any). */
+long faultvfs_calls(void);
 
 /* xSleep calls since the last reset or faultvfs_zero_sleeps(). */
 long faultvfs_sleeps(void);
