@@ -32,6 +32,8 @@ static const char *const usage[] = {
     "  --db PATH  keep the account in this SQLite database (created if\n"
     "             there is no such file): a second run continues the same\n"
     "             account; a file that lost its account is refused\n"
+    "  --sync full|normal  how --db commits: full (the default) survives\n"
+    "             power loss; normal is faster and may lose the last calls\n"
     "  --help     this text\n"
     "\n"
     "Every line has \"op\", and may have \"expect\":{...}: each key in it must\n"
@@ -214,6 +216,10 @@ void rp_events_reset(rp *r)
     r->event_nomem = 0;
 }
 
+/* --sync: the database's synchronous mode (a CIB_SQLITE_... value; 0: the
+ * library's default). */
+static int db_sync;
+
 int rp_open(rp *r, const char *zoneinfo_dir, const char *db)
 {
     memset(r, 0, sizeof *r);
@@ -231,6 +237,7 @@ int rp_open(rp *r, const char *zoneinfo_dir, const char *db)
         struct stat sb;
         cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
         so.flags = stat(db, &sb) != 0 && errno == ENOENT ? CIB_SQLITE_CREATE : 0;
+        so.synchronous = db_sync;
         if (cib_sqlite_open(db, &so, &r->mem, why, sizeof why) != CIB_OK) {
             fprintf(stderr, "convinbox-replay: %s\n", why);
             return -1;
@@ -368,8 +375,9 @@ int main(int argc, char **argv)
             quiet = 1;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
-        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            db = argv[++i];
+        } else if (!strcmp(argv[i], "--sync") && i + 1 < argc &&
+                   (!strcmp(argv[i + 1], "full") || !strcmp(argv[i + 1], "normal"))) {
+            db_sync = !strcmp(argv[++i], "full") ? 2 : 1; /* CIB_SQLITE_FULL, _NORMAL */
         } else if (!path && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
             path = argv[i];
         } else {
