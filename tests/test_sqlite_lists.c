@@ -432,7 +432,9 @@ static void make_db(char *path, size_t cap, uint64_t *conv)
     snprintf(path, cap, "%s", sqlitetest_path());
     cib_store st;
     char err[256];
-    assert_int_equal(cib_sqlite_open(path, NULL, &st, err, sizeof err), CIB_OK);
+    cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+    so.flags = CIB_SQLITE_CREATE;
+    assert_int_equal(cib_sqlite_open(path, &so, &st, err, sizeof err), CIB_OK);
     cib_options o = CIB_OPTIONS_INIT;
     o.store = &st;
     o.hash_seed = 7;

@@ -498,7 +498,9 @@ static void *run(void *arg)
     s.user_data = w;
     w->sender = s;
     char err[512] = "";
-    int rc = w->sqlite ? cib_sqlite_open(w->path, NULL, &w->st, err, sizeof err)
+    cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+    so.flags = CIB_SQLITE_CREATE; /* a new file */
+    int rc = w->sqlite ? cib_sqlite_open(w->path, &so, &w->st, err, sizeof err)
                        : cib_memstore_new(&w->alloc, &w->st);
     if (rc) {
         wfail(w, "store: %s %s", cib_status_name(rc), err);
