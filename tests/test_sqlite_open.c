@@ -208,12 +208,79 @@ static void test_full_by_default_R_HOST_1(void **state)
     assert_int_equal(syncs_of(path, CIB_SQLITE_NORMAL, 0, op_add_user), 0);
 }
 
+/* R-HOST-1: creating the account fails at each write or sync of its
+ * commit: cib_ctx_new() fails, the file holds no account (refused without
+ * CIB_SQLITE_CREATE), and the next attempt creates it, marked. */
+static void test_account_creation_faults_R_HOST_1(void **state)
+{
+    (void)state;
+    const int kinds[] = {FAULTVFS_WRITE, FAULTVFS_SYNC};
+    faultvfs_register();
+    for (size_t k = 0; k < 2; k++) {
+        long n;
+        for (n = 1;; n++) {
+            assert_true(n < 1000);
+            char path[420];
+            snprintf(path, sizeof path, "%s", sqlitetest_path());
+            faultvfs_reset();
+            cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+            so.vfs = "faultvfs";
+            so.flags = CIB_SQLITE_CREATE;
+            cib_store st;
+            char err[512];
+            assert_int_equal(cib_sqlite_open(path, &so, &st, err, sizeof err), CIB_OK);
+            cib_options o = CIB_OPTIONS_INIT;
+            o.store = &st;
+            o.error_buffer = err;
+            o.error_buffer_size = sizeof err;
+            cib_ctx *ctx = NULL;
+            faultvfs_arm(kinds[k], n,
+                         kinds[k] == FAULTVFS_SYNC ? SQLITE_IOERR_FSYNC : SQLITE_IOERR_WRITE);
+            int rc = cib_ctx_new(&o, &ctx);
+            long fired = faultvfs_disarm();
+            if (!fired) {
+                assert_int_equal(rc, CIB_OK);
+                cib_ctx_free(ctx);
+                st.close(st.user_data);
+                break;
+            }
+            if (rc != CIB_ESTORAGE || ctx)
+                fail_msg("fault %zu at %ld: cib_ctx_new: %s (%s)", k, n, cib_status_name(rc), err);
+            /* Nothing of the account is in the file. */
+            cib_store other;
+            char why[512];
+            assert_int_equal(open_with(path, 0, &other, why, sizeof why), CIB_ESTORAGE);
+            assert_non_null(strstr(why, "holds no account yet"));
+            /* The next attempt on the same store creates it, marked. */
+            assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+            cib_ctx_free(ctx);
+            st.close(st.user_data);
+            sqlite3 *db;
+            assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+            sqlite3_stmt *q;
+            assert_int_equal(sqlite3_prepare_v2(db,
+                                                "SELECT count(*) FROM convinbox_meta WHERE key = "
+                                                "'account'",
+                                                -1, &q, NULL),
+                             SQLITE_OK);
+            assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int(q, 0), 1);
+            sqlite3_finalize(q);
+            sqlite3_close(db);
+            assert_int_equal(open_with(path, 0, &st, err, sizeof err), CIB_OK);
+            with_account(&st);
+        }
+        assert_true(n > 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_create_is_explicit_R_HOST_1),
         cmocka_unit_test(test_lost_account_refused_R_HOST_1),
         cmocka_unit_test(test_full_by_default_R_HOST_1),
+        cmocka_unit_test(test_account_creation_faults_R_HOST_1),
     };
     int rc = TENV_RUN(tests);
     sqlitetest_cleanup();

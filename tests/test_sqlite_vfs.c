@@ -93,6 +93,8 @@ static const struct named_op fault_ops[] = {
     {"reply", op_reply},
     {"close handing out", op_close},
     {"batch", op_batch},
+    /* Its deletes, then the check that none of its rows is left. */
+    {"inbox removal", op_inbox_delete},
 };
 #define N_FAULT_OPS (sizeof fault_ops / sizeof fault_ops[0])
 
