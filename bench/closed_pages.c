@@ -137,7 +137,9 @@ static void run(int sqlite, long n)
         snprintf(path, sizeof path, "%s/closed-pages-%ld-%d.sqlite", tmp && *tmp ? tmp : "/tmp", n,
                  (int)getpid());
         char err[512];
-        if (cib_sqlite_open(path, NULL, &st, err, sizeof err)) {
+        cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+        so.flags = CIB_SQLITE_CREATE;
+        if (cib_sqlite_open(path, &so, &st, err, sizeof err)) {
             fprintf(stderr, "closed_pages: %s\n", err);
             exit(1);
         }

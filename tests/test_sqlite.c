@@ -549,7 +549,7 @@ static void test_migration_from_v2_adds_the_page_index_R_HOST_1(void **state)
     snprintf(v2path, sizeof v2path, "%s.v2", path);
     cib_store st;
     char err[512];
-    assert_int_equal(cib_sqlite_open(path, NULL, &st, err, sizeof err), CIB_OK);
+    assert_int_equal(cib_sqlite_open(path, &creating, &st, err, sizeof err), CIB_OK);
     cib_options o = CIB_OPTIONS_INIT;
     o.store = &st;
     o.hash_seed = 42;

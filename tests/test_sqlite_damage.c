@@ -10,6 +10,9 @@
 
 #include "support/sqlitetest.h"
 
+/* The index the library's lookups by inbox go through. */
+#define IDX "idx_conversations_inbox_status"
+
 static sqlite3 *raw(const char *path)
 {
     sqlite3 *db;
@@ -119,18 +122,19 @@ static void build(acct *a, int n)
     ingest(a, "dm", "d0", "someone@example.test");
 }
 
-/* Damage the inbox index of conversations: rebuilt without the entry of
- * conversation `victim`, then declared as the full index again. The table
- * and its index still pass quick_check, not integrity_check. */
+/* Damage the index of conversations that finds them by inbox (on inbox
+ * and status): rebuilt without the entry of conversation `victim`, then
+ * declared as the full index again. The table and its index still pass
+ * quick_check, not integrity_check. */
 static void damage_index(const char *path, long long victim)
 {
     sqlite3 *db = raw(path);
     char sql[512];
     snprintf(sql, sizeof sql,
-             "DROP INDEX idx_conversations_inbox; CREATE INDEX idx_conversations_inbox ON "
-             "conversations (inbox) WHERE id <> %lld; PRAGMA writable_schema = ON; UPDATE "
-             "sqlite_master SET sql = 'CREATE INDEX idx_conversations_inbox ON conversations "
-             "(inbox)' WHERE name = 'idx_conversations_inbox'; PRAGMA writable_schema = OFF",
+             "DROP INDEX " IDX "; CREATE INDEX " IDX " ON conversations (inbox, status) WHERE "
+             "id <> %lld; PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = 'CREATE "
+             "INDEX " IDX " ON conversations (inbox, status)' WHERE name = '" IDX "'; PRAGMA "
+             "writable_schema = OFF",
              victim);
     exec_sql(db, sql);
     sqlite3_close(db);
@@ -142,11 +146,11 @@ static void damage_index(const char *path, long long victim)
     assert_string_not_equal(ic, "ok");
     free(ic);
     /* Through the index, inbox x has one conversation less. */
-    assert_int_equal(query_int(db, "SELECT count(*) FROM conversations INDEXED BY "
-                                   "idx_conversations_inbox WHERE inbox = 'x'") +
-                         1,
-                     query_int(db, "SELECT count(*) FROM conversations NOT INDEXED WHERE inbox = "
-                                   "'x'"));
+    assert_int_equal(
+        query_int(db, "SELECT count(*) FROM conversations INDEXED BY " IDX " WHERE inbox = 'x'") +
+            1,
+        query_int(db, "SELECT count(*) FROM conversations NOT INDEXED WHERE inbox = "
+                      "'x'"));
     sqlite3_close(db);
 }
 
@@ -204,7 +208,7 @@ static void test_inbox_remove_damaged_index_changes_nothing_R_INBOX_3(void **sta
     char err[512];
     assert_int_equal(cib_sqlite_check(&a.st, err, sizeof err), CIB_ESTORAGE);
     assert_non_null(strstr(err, "damaged: integrity_check"));
-    assert_non_null(strstr(err, "idx_conversations_inbox"));
+    assert_non_null(strstr(err, IDX));
     close_acct(&a);
     /* Opening refuses it, naming the index, the table and the row. */
     cib_store st;
@@ -212,12 +216,12 @@ static void test_inbox_remove_damaged_index_changes_nothing_R_INBOX_3(void **sta
     assert_int_equal(cib_sqlite_open(a.path, &so, &st, err, sizeof err), CIB_ESTORAGE);
     char row[64];
     snprintf(row, sizeof row, "conversations row %lld: missing from index", victim);
-    if (!strstr(err, row) || !strstr(err, "idx_conversations_inbox") ||
+    if (!strstr(err, row) || !strstr(err, IDX) ||
         !strstr(err, "disagrees with table conversations"))
         fail_msg("want '%s ...', got: %s", row, err);
     /* Repaired (REINDEX), the inbox goes, with all of its rows. */
     sqlite3 *db = raw(a.path);
-    exec_sql(db, "REINDEX idx_conversations_inbox");
+    exec_sql(db, "REINDEX " IDX);
     sqlite3_close(db);
     open_acct(&a, 0);
     assert_int_equal(cib_sqlite_check(&a.st, err, sizeof err), CIB_OK);

@@ -157,17 +157,17 @@ CIB_API int cib_sqlite_schema_version(const char *path, int *version, char *errb
  * thread, not from inside one of its callbacks).
  * Returns CIB_OK; CIB_ESTORAGE with the first problem in `errbuf` ("damaged:
  * conversations row 17: inbox 'x' does not exist", "damaged:
- * integrity_check: row 17 missing from index idx_conversations_inbox") or
- * why the check could not run; CIB_EINVAL (st NULL or not such a store);
+ * integrity_check: row 17 missing from index idx_conversations_inbox_status")
+ * or why the check could not run; CIB_EINVAL (st NULL or not such a store);
  * CIB_ENOMEM.
  *
- * cib_sqlite_open() runs the part of these checks that covers what a
- * context loads (the conversations, channels, tickets, idempotency keys and
- * threads, the conversations' indexes) and refuses a damaged database with
- * the same message. A damaged index may hide rows from the library's
- * deletes: removing an inbox checks, through the tables themselves, that
- * none of its rows is left, and fails with CIB_ESTORAGE and nothing
- * removed when one is.
+ * cib_sqlite_open() runs, on a file that holds an account, the part of
+ * these checks that covers what a context loads (the conversations,
+ * channels, tickets, idempotency keys and threads, the conversations'
+ * indexes) and refuses a damaged database with the same message. A damaged
+ * index may hide rows from the library's deletes: removing an inbox checks,
+ * through the tables themselves, that none of its rows is left, and fails
+ * with CIB_ESTORAGE and nothing removed when one is.
  */
 CIB_API int cib_sqlite_check(const cib_store *st, char *errbuf, size_t errbuf_size);
 

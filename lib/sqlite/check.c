@@ -112,27 +112,50 @@ static int count_of(sqlite3 *db, const char *sql, long long *n, char *err, size_
 }
 
 /* Each index of the schema has one entry per row of its table (the rows
- * the library finds by that column); the first row missing from it named. */
-static int check_index(sqlite3 *db, const sq_table *t, const char *col, char *err, size_t size)
+ * the library finds by its columns, `cols`: "a" or "a, b", named
+ * idx_TABLE_a_b as schema.c names it); the first row missing from it
+ * named. */
+static int check_index(sqlite3 *db, const sq_table *t, const char *cols, char *err, size_t size)
 {
-    char sql[512], idx[96];
+    char sql[1024], idx[128], first[64], match[512];
+    size_t n = 0, f = 0, m = 0;
+    n = (size_t)snprintf(idx, sizeof idx, "idx_%s_", t->name);
+    for (const char *c = cols; *c && n + 1 < sizeof idx; c++)
+        if (*c != ' ')
+            idx[n++] = *c == ',' ? '_' : *c;
+    idx[n] = '\0';
+    for (const char *c = cols; *c && *c != ',' && f + 1 < sizeof first; c++)
+        if (*c != ' ')
+            first[f++] = *c;
+    first[f] = '\0';
+    /* "u.a IS t.a AND u.b IS t.b AND " */
+    for (const char *c = cols; *c;) {
+        char col[64];
+        size_t k = 0;
+        while (*c == ' ' || *c == ',')
+            c++;
+        while (*c && *c != ',' && *c != ' ' && k + 1 < sizeof col)
+            col[k++] = *c++;
+        col[k] = '\0';
+        if (k && m < sizeof match)
+            m += (size_t)snprintf(match + m, sizeof match - m, "u.%s IS t.%s AND ", col, col);
+    }
     long long in_index, in_table;
-    snprintf(idx, sizeof idx, "idx_%s_%s", t->name, col);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s INDEXED BY %s WHERE %s IS NOT NULL", t->name,
-             idx, col);
+             idx, first);
     int rc = count_of(db, sql, &in_index, err, size);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s NOT INDEXED WHERE %s IS NOT NULL", t->name,
-             col);
+             first);
     if (rc == SQ_CHECK_OK)
         rc = count_of(db, sql, &in_table, err, size);
     if (rc != SQ_CHECK_OK || in_index == in_table)
         return rc;
     snprintf(sql, sizeof sql,
              "SELECT t.%s, t.%s FROM %s AS t NOT INDEXED WHERE t.%s IS NOT NULL AND NOT EXISTS "
-             "(SELECT 1 FROM %s AS u INDEXED BY %s WHERE u.%s = t.%s AND u.%s = t.%s) LIMIT 1",
-             t->key, col, t->name, col, t->name, idx, col, col, t->key, t->key);
-    char before[128], after[128];
-    snprintf(before, sizeof before, "missing from index %s (%s ", idx, col);
+             "(SELECT 1 FROM %s AS u INDEXED BY %s WHERE %su.%s = t.%s) LIMIT 1",
+             t->key, first, t->name, first, t->name, idx, match, t->key, t->key);
+    char before[160], after[128];
+    snprintf(before, sizeof before, "missing from index %s (%s ", idx, first);
     snprintf(after, sizeof after, "): the index disagrees with table %s", t->name);
     rc = first_bad(db, sql, t->name, before, after, err, size);
     if (rc == SQ_CHECK_OK)

@@ -785,8 +785,10 @@ static int setup(sq_store *s, const char *path, const cib_sqlite_options *o, cha
     }
     if ((rc = account_state(s, path, create, errbuf, errsize)))
         return rc;
+    /* What a context would load, when there is an account to load (a store
+     * used for rows alone, before any account, is not checked). */
     char why[400];
-    int bad = sq_check(s->db, 0, why, sizeof why);
+    int bad = s->need_marker ? SQ_CHECK_OK : sq_check(s->db, 0, why, sizeof why);
     if (bad != SQ_CHECK_OK) {
         set_err(errbuf, errsize, "refusing '%s': %s%s", path, why,
                 bad == SQ_CHECK_BAD ? " (the database is damaged: restore it from a backup)" : "");

@@ -14,7 +14,9 @@ typedef struct sq_handle {
 static void sq_open_path(sq_handle *h, cib_store *out)
 {
     char err[512];
-    if (cib_sqlite_open(h->path, NULL, out, err, sizeof err) != CIB_OK)
+    cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+    so.flags = CIB_SQLITE_CREATE; /* rows of any kind, account or not */
+    if (cib_sqlite_open(h->path, &so, out, err, sizeof err) != CIB_OK)
         fail_msg("cib_sqlite_open: %s", err);
 }
 
