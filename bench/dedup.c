@@ -171,7 +171,9 @@ int main(int argc, char **argv)
              (long)getpid());
     cib_store sq;
     char err[256];
-    if (cib_sqlite_open(path, NULL, &sq, err, sizeof err) != CIB_OK) {
+    cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
+    so.flags = CIB_SQLITE_CREATE;
+    if (cib_sqlite_open(path, &so, &sq, err, sizeof err) != CIB_OK) {
         fprintf(stderr, "dedup: %s\n", err);
         return 1;
     }
