@@ -3,7 +3,8 @@
  * through its public API, one JSON line at a time (see --help, and
  * REPLAY.md in the project's shared documents).
  *
- * The pieces: main.c reads lines and checks expectations; args.c reads typed
+ * The pieces: main.c reads the file; session.c holds the context and runs
+ * each line, checking its expectations; args.c reads typed
  * keys and refuses unknown ones; names.c maps scenario names to library ids;
  * faults.c is the storage wrapper behind "fail_storage"; ops_*.c carry out
  * the ops; summary.c prints the tables of --summary.
@@ -66,6 +67,23 @@ int rp_open(rp *r, const char *zoneinfo_dir, const char *db);
 void rp_close(rp *r);
 /* Forget the current op's events. */
 void rp_events_reset(rp *r);
+/* Monotonic seconds. */
+double rp_now_s(void);
+/* --sync: the database's synchronous mode for rp_open (a CIB_SQLITE_...
+ * value; 0: the library's default). */
+extern int rp_db_sync;
+
+/* What rp_line() did with a line. */
+enum {
+    RP_LINE_OK = 0,            /* ran; *result is the result line */
+    RP_LINE_EXPECT_FAILED = 1, /* ran, and an expectation failed */
+    RP_LINE_NOT_JSON = 2,      /* not JSON: nothing ran, *jerr says why */
+    RP_LINE_SKIPPED = 3        /* blank or a comment */
+};
+/* Run one line of a scenario, buf[0..len) (a NUL ends it early), as line
+ * r->line: parse it, run its op, check its expectations. *result (NULL
+ * unless it ran) is the result object; json_decref() it. */
+int rp_line(rp *r, const char *buf, size_t len, json_t **result, json_error_t *jerr);
 
 /* ---- results ---- */
 
