@@ -142,10 +142,8 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     ctx->batch = 0;
     if (ctx->batch_failed) /* never commit a transaction with a failed step */
         return fail_batch(ctx, ctx->batch_failed, SIZE_MAX);
-    if ((rc = ctx->store.commit(ctx->store.user_data))) {
-        cib__tx_failed(ctx, "commit", rc);
-        return fail_batch(ctx, CIB_ESTORAGE, SIZE_MAX);
-    }
+    if ((rc = ctx->store.commit(ctx->store.user_data)))
+        return fail_batch(ctx, cib__tx_failed(ctx, "commit", rc), SIZE_MAX);
     /* Committed: the events, in order. */
     for (size_t i = 0; i < ctx->n_events; i++)
         cib__emit(ctx, &ctx->events[i]);

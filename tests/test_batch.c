@@ -431,6 +431,89 @@ static void test_broken_after_failed_reload_R_HOST_1(void **state)
     mem.close(mem.user_data);
 }
 
+/* A store whose commit reports CIB_ENOMEM while `armed`. */
+typedef struct nomem_commit {
+    cib_store inner;
+    int armed;
+} nomem_commit;
+
+static int nc_commit(void *ud)
+{
+    nomem_commit *n = ud;
+    return n->armed ? CIB_ENOMEM : n->inner.commit(n->inner.user_data);
+}
+static int nc_begin(void *ud)
+{
+    nomem_commit *n = ud;
+    return n->inner.begin(n->inner.user_data);
+}
+static void nc_rollback(void *ud)
+{
+    nomem_commit *n = ud;
+    n->inner.rollback(n->inner.user_data);
+}
+static int nc_put(void *ud, const cib_row *row)
+{
+    nomem_commit *n = ud;
+    return n->inner.put(n->inner.user_data, row);
+}
+static int nc_del(void *ud, int kind, const char *key, size_t len)
+{
+    nomem_commit *n = ud;
+    return n->inner.del(n->inner.user_data, kind, key, len);
+}
+static int nc_get(void *ud, int kind, const char *key, size_t len, cib_row_fn fn, void *cb)
+{
+    nomem_commit *n = ud;
+    return n->inner.get(n->inner.user_data, kind, key, len, fn, cb);
+}
+static int nc_scan(void *ud, int kind, cib_row_fn fn, void *cb)
+{
+    nomem_commit *n = ud;
+    return n->inner.scan(n->inner.user_data, kind, fn, cb);
+}
+
+/* R-HOST-1 (store.h): a commit that fails with CIB_ENOMEM fails the batch
+ * with CIB_ENOMEM, as any other call reports it, and keeps nothing. */
+static void test_batch_commit_nomem_is_nomem_R_HOST_1(void **state)
+{
+    (void)state;
+    cib_store mem;
+    assert_int_equal(cib_memstore_new(NULL, &mem), CIB_OK);
+    nomem_commit n = {mem, 0};
+    cib_store st = CIB_STORE_INIT;
+    st.user_data = &n;
+    st.begin = nc_begin;
+    st.commit = nc_commit;
+    st.rollback = nc_rollback;
+    st.put = nc_put;
+    st.del = nc_del;
+    st.get = nc_get;
+    st.scan = nc_scan;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.store = &st;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    cib_channel_def d = CIB_CHANNEL_DEF_INIT;
+    d.id = "mail";
+    d.inbox = "default";
+    d.type = CIB_CHANNEL_EMAIL;
+    d.address = "help@acme.test";
+    assert_int_equal(cib_channel_add(ctx, &d), CIB_OK);
+    char *before, *after;
+    assert_int_equal(cib_dump(ctx, &before, NULL), CIB_OK);
+    n.armed = 1;
+    assert_int_equal(op_batch(ctx, NULL), CIB_ENOMEM);
+    assert_non_null(strstr(cib_errmsg(ctx), "commit"));
+    n.armed = 0;
+    assert_int_equal(cib_dump(ctx, &after, NULL), CIB_OK);
+    assert_string_equal(before, after);
+    cib_free(ctx, before);
+    cib_free(ctx, after);
+    cib_ctx_free(ctx);
+    mem.close(mem.user_data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_sweep_batch_R_HOST_1),
         cmocka_unit_test(test_failure_flag_rolls_back_R_HOST_1),
         cmocka_unit_test(test_broken_after_failed_reload_R_HOST_1),
+        cmocka_unit_test(test_batch_commit_nomem_is_nomem_R_HOST_1),
     };
     return TENV_RUN(tests);
 }
