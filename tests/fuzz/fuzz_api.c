@@ -12,12 +12,13 @@
  *    byte for byte as before; an injected allocation failure gives
  *    CIB_ENOMEM and a storage one CIB_ESTORAGE (or the store's CIB_ENOMEM),
  *    and a call that succeeded did not swallow one;
+ *  - nothing leaks: every block is freed with the context (LeakSanitizer
+ *    finds a block lost on the way);
  *  - a query changed nothing, failed or not;
  *  - the context stays usable (every later call runs on it);
  *  - every 16 calls and at the end, a context freshly loaded from the store
  *    has the same cib_dump() as the one in memory, and loading changes no
  *    row; a load that fails by an injected fault fails cleanly;
- *  - at the end every block of the allocator is freed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +192,7 @@ static void step(api *a, unsigned op)
 {
     disarm(a);
     char *before = fz_snapshot(a->ctx, &a->mem);
-    long live = a->fa.live, fa_failed = a->fa.failed, fs_failed = a->fs.failed;
+    long fa_failed = a->fa.failed, fs_failed = a->fs.failed;
     int with = a->fs.fail_with;
     a->pool_next = 0;
     arm(a);
@@ -223,9 +224,10 @@ static void step(api *a, unsigned op)
             FZ_CHECK(rc == (with == CIB_ENOMEM ? CIB_ENOMEM : CIB_ESTORAGE),
                      "%s: an injected storage failure (%d) gave %s (%s)", name, with,
                      cib_status_name(rc), msg);
-        if (mutating)
-            FZ_CHECK(a->fa.live == live, "%s failed with %s and leaked %ld blocks", name,
-                     cib_status_name(rc), a->fa.live - live);
+        /* A failed call may keep capacity it reserved ahead (the first
+         * contact table, say): blocks the context still owns and frees. A
+         * block lost is a leak for LeakSanitizer, and every block must be
+         * freed with the context (checked at the end). */
     }
     if (rc != CIB_OK || !mutating) {
         char *after = fz_snapshot(a->ctx, &a->mem);
