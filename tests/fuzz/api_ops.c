@@ -111,12 +111,13 @@ int64_t api_time(api *a)
     uint8_t b = fz_u8(&a->in);
     if (b < 200) /* around now, minutes to weeks away */
         return a->now + ((int64_t)b - 100) * 3600000 * (b & 1 ? 1 : 24);
-    int64_t t = (int64_t)fz_u64(&a->in);
-    if (t > API_TIME_LIMIT)
-        t = API_TIME_LIMIT;
-    if (t < -API_TIME_LIMIT)
-        t = -API_TIME_LIMIT;
-    return t;
+    if (b < 210) { /* the ends of the clock's range */
+        static const int64_t ends[] = {
+            CIB_TIME_MIN - 1, CIB_TIME_MIN,     CIB_TIME_MIN + 1, 0,         CIB_TIME_MAX - 1,
+            CIB_TIME_MAX,     CIB_TIME_MAX + 1, INT64_MIN,        INT64_MAX, -1};
+        return ends[b - 200];
+    }
+    return (int64_t)fz_u64(&a->in);
 }
 
 /* ---- lists ---- */
@@ -645,6 +646,14 @@ static int query(api *a, unsigned q)
         return query_view(a);
     case 16:
         return query_report(a);
+    case 17: {
+        uint64_t live = 0, peak = 0;
+        int rc = cib_memory_used(a->ctx, &live, small(a, 2) ? &peak : NULL);
+        if (rc == CIB_OK)
+            FZ_CHECK(live > 0 && (peak == 0 || peak >= live), "memory used %llu, peak %llu",
+                     (unsigned long long)live, (unsigned long long)peak);
+        return rc;
+    }
     default: {
         int list = small(a, 10);
         static const int owner_cls[] = {S_USER,  S_TEAM,    S_PIPELINE, S_INBOX,   S_INBOX,
@@ -691,6 +700,7 @@ static const char *const names[] = {
     "assign",
     "close",
     "reopen",
+    "limit",
     "query",
 };
 const unsigned api_n_ops = N_OF(names);
@@ -811,8 +821,20 @@ int api_call(api *a, unsigned op, int *mutating)
         u = api_str(a, S_USER);
         return op == 29 ? cib_close(a->ctx, u.s, u.n, api_conv(a))
                         : cib_reopen(a->ctx, u.s, u.n, api_conv(a));
+    case 31: {
+        /* Caps, at values around their ranges' ends; the heap budget only
+         * large (a small one would make the checks' own dumps fail). */
+        static const int64_t values[] = {
+            -1,       0, 1, 2, 3, 100, 101, 16777216, 16777217, UINT32_MAX, (int64_t)UINT32_MAX + 1,
+            INT64_MAX};
+        int which = small(a, 9);
+        int64_t v = values[fz_u8(&a->in) % (sizeof values / sizeof values[0])], old = 0;
+        if (which == CIB_LIMIT_HEAP && v > 0 && v < (INT64_C(1) << 32))
+            v = INT64_C(1) << 32;
+        return cib_limit(a->ctx, which, v, small(a, 2) ? &old : NULL);
+    }
     default:
         *mutating = 0;
-        return query(a, fz_u8(&a->in) % 18);
+        return query(a, fz_u8(&a->in) % 19);
     }
 }

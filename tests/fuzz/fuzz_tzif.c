@@ -3,7 +3,8 @@
  * RFC 8536), written as zone "Fuzz/Zone" into a private zoneinfo
  * directory, loaded by lib/tz.c directly and as a chat channel's business
  * hours, then asked for offsets and availability at many instants, from the
- * earliest to the latest a clock can give.
+ * earliest to the latest a clock can give (outside CIB_TIME_MIN..MAX the
+ * library must refuse the clock).
  *
  * Checked, with abort() on a violation: the internal loader and the public
  * cib_channel_set_availability() agree on whether the file is a zone; a
@@ -117,6 +118,12 @@ static void ask_channel(cib_ctx *ctx, fz_in *in, int *answers, size_t n_answers)
             now_ms = (int64_t)fz_u64(in);
         int avail = -1;
         int rc = cib_chat_available(ctx, "chat", CIB_NTS, &avail);
+        if (now_ms < CIB_TIME_MIN || now_ms > CIB_TIME_MAX) {
+            FZ_CHECK(rc == CIB_EINVAL && cib_errmsg(ctx)[0],
+                     "cib_chat_available at %lld, outside the clock's range: %s", (long long)now_ms,
+                     cib_status_name(rc));
+            continue;
+        }
         FZ_CHECK(rc == CIB_OK, "cib_chat_available: %s (%s)", cib_status_name(rc), cib_errmsg(ctx));
         FZ_CHECK(avail == 0 || avail == 1, "available %d", avail);
         if (answers[i] >= 0)
@@ -129,21 +136,21 @@ static void ask_channel(cib_ctx *ctx, fz_in *in, int *answers, size_t n_answers)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     make_dir();
-    /* The first 12 bytes choose the business hours and the instants; the
-     * rest is the file. Short inputs are all file. */
-    fz_in in = {data, size < 64 ? 0 : 12};
+    /* The file is the whole input. Its last 12 bytes (of an input of 64 or
+     * more; a TZif reader ignores what follows the footer) choose three
+     * business-hours ranges, and its bytes read again give the instants. */
+    fz_in in = {data + (size >= 64 ? size - 12 : size), size >= 64 ? 12 : 0};
     unsigned days[3], from[3], to[3];
     for (int i = 0; i < 3; i++) {
         days[i] = 1 + fz_u8(&in) % 127;
         from[i] = fz_u8(&in) * 1439u / 255;
         to[i] = fz_u8(&in) * 1440u / 255;
     }
-    size_t off = size < 64 ? 0 : 12;
     FILE *f = fopen(path, "wb");
-    FZ_CHECK(f && fwrite(data + off, 1, size - off, f) == size - off && fclose(f) == 0,
-             "cannot write %s", path);
-    fz_in tail = {data + off, size - off}; /* instants to ask: the file's bytes again */
+    FZ_CHECK(f && fwrite(data, 1, size, f) == size && fclose(f) == 0, "cannot write %s", path);
+    fz_in tail = {data, size};
 
+    now_ms = 1767571200000LL; /* the account is created at a valid time */
     fz_alloc fa = {0, -1, 0, 0};
     cib_allocator alloc = fz_allocator(&fa);
     cib_store mem;
@@ -193,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The same answers from a context that loads the zone again. */
         cib_ctx_free(ctx);
         ctx = NULL;
+        now_ms = 1767571200000LL;
         FZ_CHECK(cib_ctx_new(&o, &ctx) == CIB_OK, "reloading the account");
         ask_channel(ctx, &again, answers, N);
     }
