@@ -24,9 +24,11 @@ artifacts=$build/fuzz-artifacts
 work=$build/fuzz-corpus
 
 if [ ! -f "$build/build.ninja" ]; then
+    setup_log=$(mktemp)
     CC=${CC_FUZZ:-clang} meson setup "$build" -Dfuzz=enabled -Db_sanitize=address,undefined \
         -Db_lundef=false -Dc_args=-fno-sanitize-recover=all -Dbuildtype=debugoptimized \
-        >"$build.setup.log" 2>&1 || { cat "$build.setup.log"; exit 2; }
+        >"$setup_log" 2>&1 || { cat "$setup_log"; rm -f "$setup_log"; exit 2; }
+    rm -f "$setup_log"
 fi
 grep -Eq 'libFuzzer" *:? *links: YES' "$build/meson-logs/meson-log.txt" ||
     { echo "$build: the compiler has no libFuzzer (CC=clang, libclang-rt-14-dev)"; exit 2; }
