@@ -109,8 +109,14 @@ uint64_t api_ticket(api *a)
 int64_t api_time(api *a)
 {
     uint8_t b = fz_u8(&a->in);
-    if (b < 200) /* around now, minutes to weeks away */
-        return a->now + ((int64_t)b - 100) * 3600000 * (b & 1 ? 1 : 24);
+    if (b < 200) { /* around now, hours to weeks away (saturating) */
+        int64_t d = ((int64_t)b - 100) * 3600000 * (b & 1 ? 1 : 24);
+        if (d > 0 && a->now > INT64_MAX - d)
+            return INT64_MAX;
+        if (d < 0 && a->now < INT64_MIN - d)
+            return INT64_MIN;
+        return a->now + d;
+    }
     if (b < 210) { /* the ends of the clock's range */
         static const int64_t ends[] = {
             CIB_TIME_MIN - 1, CIB_TIME_MIN,     CIB_TIME_MIN + 1, 0,         CIB_TIME_MAX - 1,
