@@ -96,7 +96,10 @@ static void build_template(void)
 
     cib_store st;
     char err[256] = "";
-    FZ_CHECK(cib_sqlite_open(path, NULL, &st, err, sizeof err) == CIB_OK, "open: %s", err);
+    cib_sqlite_options create = CIB_SQLITE_OPTIONS_INIT;
+    create.flags = CIB_SQLITE_CREATE;
+    create.synchronous = CIB_SQLITE_NORMAL;
+    FZ_CHECK(cib_sqlite_open(path, &create, &st, err, sizeof err) == CIB_OK, "open: %s", err);
     cib_sender snd = CIB_SENDER_INIT;
     snd.email = snd.chat = snd.form = send_ok;
     cib_options o;
@@ -452,7 +455,10 @@ static void use(cib_ctx *ctx, fz_in *in)
         int rc;
         const char *what;
         clock_ms += 1000;
-        switch (op % 7) {
+        switch (op % 8) {
+        case 7:
+            rc = cib_inbox_remove(ctx, "i1", CIB_NTS, "Sales", CIB_NTS), what = "cib_inbox_remove";
+            break;
         case 0:
         case 1: {
             char id[24], th[16];
@@ -505,7 +511,7 @@ static cib_ctx *open_account(cib_store *st, cib_options *o, const cib_allocator 
 {
     char err[256] = "";
     cib_sqlite_options so = CIB_SQLITE_OPTIONS_INIT;
-    so.must_exist = 1;
+    so.synchronous = CIB_SQLITE_NORMAL; /* tmpfs: the sync mode changes nothing else */
     so.busy_timeout_ms = -1;
     int rc = cib_sqlite_open(path, &so, st, err, sizeof err);
     if (rc != CIB_OK) {
