@@ -12,6 +12,7 @@
 #include "dedup.h"
 #include "error.h"
 #include "inbox.h"
+#include "op.h"
 #include "pipeline.h"
 #include "route.h"
 #include "store.h"
@@ -114,18 +115,13 @@ void cib__emit(cib_ctx *ctx, cib_event *ev)
     if (!ctx->on_event)
         return;
     ev->size = sizeof *ev;
-    if (ctx->batch) { /* delivered after the batch commits */
-        if (ctx->n_events == ctx->cap_events) {
-            size_t cap = ctx->cap_events ? ctx->cap_events * 2 : 64;
-            cib_event *v = cib__realloc(&ctx->mem, ctx->events, cap * sizeof *v);
-            if (!v) {
-                ctx->batch_failed = cib__nomem(ctx);
-                return;
-            }
-            ctx->events = v;
-            ctx->cap_events = cap;
+    if (ctx->ops_open || ctx->batch) { /* delivered when the op is final */
+        cib__op op = {ctx, 0, 0};
+        if (cib__op_event(&op, ev)) {
+            ctx->op_failed = CIB_ENOMEM;
+            if (ctx->batch)
+                ctx->batch_failed = CIB_ENOMEM;
         }
-        ctx->events[ctx->n_events++] = *ev;
         return;
     }
     ctx->in_callback++;

@@ -11,9 +11,9 @@
  * failure of memory or storage anywhere, or a clock outside the time range,
  * fails the batch: every such failure inside the transaction sets
  * ctx->batch_failed, which is checked after each message, whatever its own
- * status, and before the commit. The transaction is rolled back, and since
- * earlier messages already changed the working set, the working set is
- * loaded again from the store.
+ * status, and before the commit. The transaction is rolled back, and the
+ * earlier messages' changes of memory, each an op whose undo log stays
+ * until the batch ends (op.h), are undone newest first.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,8 +21,8 @@
 
 #include "account.h"
 #include "error.h"
-#include "heap.h"
 #include "ingest.h"
+#include "op.h"
 #include "store.h"
 
 /* Refused for what the message is (or a cap it would pass): nothing was
@@ -65,13 +65,6 @@ static int check_args(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_inges
     return CIB_OK;
 }
 
-static void drop_events(cib_ctx *ctx)
-{
-    cib__free(&ctx->mem, ctx->events);
-    ctx->events = NULL;
-    ctx->n_events = ctx->cap_events = 0;
-}
-
 /* The batch failed: nothing of it stays, in the store or in memory. */
 static int fail_batch(cib_ctx *ctx, int rc, size_t at)
 {
@@ -80,26 +73,14 @@ static int fail_batch(cib_ctx *ctx, int rc, size_t at)
     ctx->store.rollback(ctx->store.user_data);
     ctx->batch = 0;
     ctx->in_tx = 0;
-    drop_events(ctx);
+    /* Every message that ended well is still in the log (op.h): undone
+     * newest first, with its queued events. */
+    cib__op_undo_to(ctx, 0, 0);
     char where[48];
     if (at == SIZE_MAX)
         snprintf(where, sizeof where, "at its commit");
     else
         snprintf(where, sizeof where, "at message %zu", at);
-    /* The reload rebuilds what was there before the batch: the heap budget
-     * does not hold it back (a refusal here would break the context). */
-    if (ctx->heap)
-        ctx->heap->suspended++;
-    int reload_rc = cib__account_reload(ctx);
-    if (ctx->heap)
-        ctx->heap->suspended--;
-    if (reload_rc) {
-        char reload[sizeof ctx->errmsg];
-        memcpy(reload, ctx->errmsg, sizeof reload);
-        return cib__fail(ctx, CIB_ESTORAGE,
-                         "batch failed %s (%s), and reloading the working set failed too: %s",
-                         where, why, reload);
-    }
     return cib__fail(ctx, rc, "batch failed %s, nothing was kept: %s", where, why);
 }
 
@@ -116,6 +97,7 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     ctx->batch = 1;
     ctx->batch_failed = CIB_OK;
     ctx->n_events = 0;
+    ctx->n_undo = 0;
     /* Look ahead (ingest.h): index slots LOOK_SLOT messages ahead, the
      * contact they name LOOK_CONTACT ahead. */
     enum { LOOK_SLOT = 3, LOOK_CONTACT = 1, RING = 4 };
@@ -144,10 +126,9 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
         return fail_batch(ctx, ctx->batch_failed, SIZE_MAX);
     if ((rc = ctx->store.commit(ctx->store.user_data)))
         return fail_batch(ctx, cib__tx_failed(ctx, "commit", rc), SIZE_MAX);
-    /* Committed: the events, in order. */
-    for (size_t i = 0; i < ctx->n_events; i++)
-        cib__emit(ctx, &ctx->events[i]);
-    drop_events(ctx);
+    /* Committed: every message is final, and the events are delivered in
+     * order. */
+    cib__op_finish(ctx);
     ctx->errmsg[0] = '\0';
     return CIB_OK;
 }

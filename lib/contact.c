@@ -9,6 +9,7 @@
 #include "caps.h"
 #include "conversation.h"
 #include "error.h"
+#include "op.h"
 #include "user.h"
 
 /* Learned addresses a contact may have, at most. */
@@ -265,6 +266,35 @@ void cib__contact_discard(cib_ctx *ctx, cib__contact *c)
         c->owner->n_owned--;
     CIB_HASH_DEL(&ctx->mem, hh, ctx->contacts, c);
     contact_free(ctx, c);
+}
+
+/* ---- the same steps inside an op, with their undo (op.h) ---- */
+
+static void undo_create(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__contact_discard(ctx, u->p);
+}
+
+int cib__contact_create_auto_op(cib__op *op, uint64_t number, const char *addr, size_t len,
+                                int64_t now, cib__contact **out)
+{
+    int rc = cib__contact_create_auto(op->ctx, number, addr, len, now, out);
+    if (!rc && (rc = cib__op_undo(op, undo_create, *out, NULL, 0, 0)))
+        cib__contact_discard(op->ctx, *out);
+    return rc;
+}
+
+static void undo_index(cib_ctx *ctx, const cib__undo *u)
+{
+    index_all(ctx, u->p, 0);
+}
+
+int cib__contact_index_op(cib__op *op, cib__contact *c)
+{
+    int rc = cib__op_undo(op, undo_index, c, NULL, 0, 0);
+    if (!rc)
+        index_all(op->ctx, c, 1);
+    return rc;
 }
 
 /* Remove an indexed contact from memory. */

@@ -72,6 +72,13 @@ int cib__contact_reserve(cib_ctx *ctx, size_t n);
 /* Index every address of c (after the commit; after a reserve). */
 void cib__contact_index(cib_ctx *ctx, cib__contact *c);
 
+/* Inside an op (op.h), with their undo; CIB_OK or CIB_ENOMEM, and on
+ * failure nothing changed: cib__contact_create_auto() (discarded if the op
+ * is undone) and cib__contact_index(). */
+typedef struct cib__op cib__op;
+int cib__contact_create_auto_op(cib__op *op, uint64_t number, const char *addr, size_t len,
+                                int64_t now, cib__contact **out);
+int cib__contact_index_op(cib__op *op, cib__contact *c);
 /* Removing user u: write every contact u owns without an owner (inside a
  * transaction), then, after the commit, clear the owner in memory. */
 int cib__contact_write_without_owner(cib_ctx *ctx, const cib__user *u);

@@ -11,6 +11,7 @@
 #include "contact.h"
 #include "dedup.h"
 #include "error.h"
+#include "op.h"
 #include "props.h"
 #include "route.h"
 #include "rule.h"
@@ -137,6 +138,66 @@ void cib__conv_link(cib_ctx *ctx, cib__conv *cv)
         cib__fptab_insert(&ctx->threads, cv->thread, cv);
     if (cv->assignee) /* its load grew */
         cib__rule_refresh_user(ctx, cv->assignee);
+}
+
+/* ---- the same steps inside an op, with their undo (op.h) ---- */
+
+static void undo_own(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__conv_free(ctx, u->p);
+}
+
+int cib__conv_own_op(cib__op *op, cib__conv *cv)
+{
+    int rc = cib__op_undo(op, undo_own, cv, NULL, 0, 0);
+    if (rc)
+        cib__conv_free(op->ctx, cv);
+    return rc;
+}
+
+static void undo_reserve(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__conv_unreserve(ctx, u->p);
+}
+
+int cib__conv_reserve_op(cib__op *op, cib__conv *cv)
+{
+    int rc = cib__op_undo(op, undo_reserve, cv, NULL, 0, 0);
+    if (!rc && (rc = cib__conv_reserve(op->ctx, cv)))
+        op->ctx->n_undo--; /* nothing to undo: drop the entry just made */
+    return rc;
+}
+
+static void undo_link(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__conv *cv = u->p;
+    cib__tree_remove(&cv->channel->inbox->open, &cv->in_inbox);
+    cib__tree_remove(queue_of(cv), &cv->in_queue);
+    if (has_thread(cv))
+        cib__fptab_remove(&ctx->threads, cv->thread);
+    if (cv->assignee)
+        cib__rule_refresh_user(ctx, cv->assignee);
+}
+
+int cib__conv_link_op(cib__op *op, cib__conv *cv)
+{
+    int rc = cib__op_undo(op, undo_link, cv, NULL, 0, 0);
+    if (!rc)
+        cib__conv_link(op->ctx, cv);
+    return rc;
+}
+
+static void undo_assignee(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__conv_set_assignee(ctx, u->p, u->q, (int)u->a);
+}
+
+int cib__conv_set_assignee_op(cib__op *op, cib__conv *cv, cib__user *u, int reason)
+{
+    int rc = cib__op_undo(op, undo_assignee, cv, cv->assignee, cv->reason, 0);
+    if (!rc)
+        cib__conv_set_assignee(op->ctx, cv, u, reason);
+    return rc;
 }
 
 void cib__conv_evict(cib_ctx *ctx, cib__conv *cv)

@@ -31,6 +31,18 @@ int cib__conv_reserve(cib_ctx *ctx, cib__conv *cv);
 void cib__conv_unreserve(cib_ctx *ctx, cib__conv *cv);
 /* After the commit: into the views and the thread index. Infallible. */
 void cib__conv_link(cib_ctx *ctx, cib__conv *cv);
+/* Inside an op (op.h), each with its undo; CIB_OK or CIB_ENOMEM, and on
+ * failure nothing changed:
+ *   own            a detached object the op made or read: freed if the op is
+ *                  undone (on failure, at once);
+ *   reserve        cib__conv_reserve();
+ *   link           cib__conv_link();
+ *   set_assignee   cib__conv_set_assignee(). */
+typedef struct cib__op cib__op;
+int cib__conv_own_op(cib__op *op, cib__conv *cv);
+int cib__conv_reserve_op(cib__op *op, cib__conv *cv);
+int cib__conv_link_op(cib__op *op, cib__conv *cv);
+int cib__conv_set_assignee_op(cib__op *op, cib__conv *cv, cib__user *u, int reason);
 /* After the commit of a close: out of memory altogether. */
 void cib__conv_evict(cib_ctx *ctx, cib__conv *cv);
 /* After the commit: move to another assignee's queue (NULL: unassigned). */

@@ -11,6 +11,7 @@
 #include "caps.h"
 #include "error.h"
 #include "heap.h"
+#include "op.h"
 #include "store.h"
 #include "ticket.h"
 
@@ -254,7 +255,7 @@ void cib_ctx_free(cib_ctx *ctx)
         ctx->store.rollback(ctx->store.user_data);
     cib__account_free(ctx);
     cib__ticket_scratch_free(ctx);
-    cib__free(&ctx->mem, ctx->events);
+    cib__op_free_all(ctx);
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;

@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "mem.h"
 #include "model.h"
+#include "undo.h"
 
 /* The range a limit may be configured to. The smallest id and name limits
  * hold the fixed ids of the default inbox ("default-fallback"). */
@@ -68,7 +69,20 @@ struct cib_ctx {
     int batch_failed; /* a failure inside: the batch cannot commit */
     cib_event *events;
     size_t n_events, cap_events;
-    int broken; /* a failed batch could not reload the working set */
+    int broken; /* the working set could not be loaded again */
+
+    /* The change object (op.h): its undo log, shared by the ops of a
+     * batch, and the ops open now (their events are queued in `events`).
+     * Both start in the context's own arrays, so that an op allocates
+     * nothing for them; a batch that outgrows them takes heap blocks,
+     * released when it ends. */
+    cib__undo *undo;
+    size_t n_undo, cap_undo;
+    size_t n_free_later; /* entries of the log with final_free set */
+    int ops_open;
+    int op_failed; /* an event of the open op could not be queued */
+    cib__undo undo_fixed[32];
+    cib_event events_fixed[4];
 
     char errmsg[512];
     char cbmsg[256]; /* set by a callback through cib_set_callback_error() */

@@ -1,10 +1,12 @@
 /* dedup.c - idempotency keys (see dedup.h). */
 #include "dedup.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "conversation.h"
 #include "error.h"
+#include "op.h"
 #include "store.h"
 
 void cib__dedup_init(cib_ctx *ctx, size_t max)
@@ -169,29 +171,66 @@ int cib__dedup_write(cib_ctx *ctx, cib__fp fp, const cib__channel *ch, const cha
     return cib__tx_put(ctx, &b.row);
 }
 
-void cib__dedup_commit(cib_ctx *ctx, cib__fp fp, int known, uint64_t message, uint64_t conversation,
-                       int64_t now)
+/* Undo actions of cib__dedup_commit_op(): a = fp.lo, b = fp.hi. */
+static void undo_filter_add(cib_ctx *ctx, const cib__undo *u)
 {
+    cib__fpfilter *f = &ctx->dedup.filter;
+    cib__fpfilter_remove(f, cib__fpfilter_value(f, (cib__fp){u->a, u->b}));
+}
+
+static void undo_set_insert(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__fptab_remove(&ctx->dedup.set, (cib__fp){u->a, u->b});
+}
+
+static void undo_set_remove(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__fptab_insert(&ctx->dedup.set, (cib__fp){u->a, u->b}, u->p);
+}
+
+int cib__dedup_commit_op(cib__op *op, cib__fp fp, int known, uint64_t message,
+                         uint64_t conversation, int64_t now)
+{
+    cib_ctx *ctx = op->ctx;
     cib__dedup *d = &ctx->dedup;
     cib__dedup_entry next = {fp, message, conversation,
                              ctx->dedup_window ? now + ctx->dedup_window : 0};
-    if (!(known & CIB__DEDUP_STORED))
+    int rc;
+    if (!(known & CIB__DEDUP_STORED)) {
+        if ((rc = cib__op_undo(op, undo_filter_add, NULL, NULL, fp.lo, fp.hi)))
+            return rc;
         cib__fpfilter_add(&d->filter, cib__fpfilter_value(&d->filter, fp));
-    if (known & CIB__DEDUP_RECENT) { /* re-accepted after its window */
-        *recent(d, fp) = next;
-        return;
     }
+    if (known & CIB__DEDUP_RECENT) { /* re-accepted after its window */
+        cib__dedup_entry *e = recent(d, fp);
+        if ((rc = cib__op_save(op, e, sizeof *e)))
+            return rc;
+        *e = next;
+        return CIB_OK;
+    }
+    _Static_assert(offsetof(cib__dedup, len) == offsetof(cib__dedup, head) + sizeof(size_t),
+                   "head and len are adjacent");
+    if ((rc = cib__op_save(op, &d->head, 2 * sizeof(size_t)))) /* head and len */
+        return rc;
     if (d->len == d->max) { /* the oldest makes room */
         cib__dedup_entry *old = &d->ring[d->head];
-        if (old->fp.lo || old->fp.hi)
+        if (old->fp.lo || old->fp.hi) {
+            if ((rc = cib__op_undo(op, undo_set_remove, (void *)(uintptr_t)(d->head + 1), NULL,
+                                   old->fp.lo, old->fp.hi)))
+                return rc;
             cib__fptab_remove(&d->set, old->fp);
+        }
         d->head = (d->head + 1) % d->cap;
         d->len--;
     }
     size_t pos = (d->head + d->len) % d->cap;
+    if ((rc = cib__op_save(op, &d->ring[pos], sizeof d->ring[pos])) ||
+        (rc = cib__op_undo(op, undo_set_insert, NULL, NULL, fp.lo, fp.hi)))
+        return rc;
     d->ring[pos] = next;
     d->len++;
     cib__fptab_insert(&d->set, fp, (void *)(uintptr_t)(pos + 1));
+    return CIB_OK;
 }
 
 void cib__dedup_forget(cib_ctx *ctx, cib__fp fp)

@@ -91,10 +91,13 @@ int cib__dedup_reserve(cib_ctx *ctx);
 /* Inside the transaction: the key's row. */
 int cib__dedup_write(cib_ctx *ctx, cib__fp fp, const struct cib__channel *ch, const char *msg_id,
                      size_t len, uint64_t message, uint64_t conversation, int64_t now);
-/* After the commit: count the key in the filter (unless its row existed)
- * and make it the newest recent id. Cannot fail (after a reserve). */
-void cib__dedup_commit(cib_ctx *ctx, cib__fp fp, int known, uint64_t message, uint64_t conversation,
-                       int64_t now);
+/* Inside the op that writes the key's row: count the key in the filter
+ * (unless its row existed) and make it the newest recent id, logging the
+ * undo (op.h). CIB_OK or CIB_ENOMEM (after a reserve, only the log can
+ * fail). */
+typedef struct cib__op cib__op;
+int cib__dedup_commit_op(cib__op *op, cib__fp fp, int known, uint64_t message,
+                         uint64_t conversation, int64_t now);
 
 /* After the commit of an inbox's deletion: forget a key whose row was
  * deleted. O(1). */

@@ -20,6 +20,7 @@
 #include "ingest.h"
 #include "error.h"
 #include "message.h"
+#include "op.h"
 #include "props.h"
 #include "route.h"
 #include "ticket.h"
@@ -50,7 +51,6 @@ typedef struct plan {
     cib__fp dedup;
     int dedup_known; /* CIB__DEDUP_* */
     uint64_t message;
-    cib__ids_mark ids;
     /* Routing (R-ROUTE-*, R-AVAIL-2) and the ticket (R-TICKET-*): */
     cib__decision route;
     uint64_t seq;      /* route.assignee's new assignment order */
@@ -266,16 +266,27 @@ static int find_conversation(cib_ctx *ctx, const inbound *in, plan *p, cib__fp *
 /* R-ROUTE-*: route a new conversation; R-AVAIL-2: route a chat
  * conversation again when its assignee is away and reassigns replies. A
  * reassignment frees room for waiting work (R-ROUTE-8). */
-static int decide(cib_ctx *ctx, const inbound *in, plan *p)
+static void undo_wait_new(cib_ctx *ctx, const cib__undo *u)
 {
+    cib__free(&ctx->mem, u->p);
+}
+
+static int decide(cib__op *op, const inbound *in, plan *p)
+{
+    cib_ctx *ctx = op->ctx;
     if (p->how == NEW)
         cib__route_new(ctx, in->ch, p->contact, &p->route);
     else
         cib__route_again(ctx, p->conv, &p->route);
     if (p->route.assignee || p->route.queue)
         p->seq = ctx->seq + 1;
-    if (p->route.queue && cib__wait_new(ctx, &p->wait))
-        return cib__nomem(ctx);
+    if (p->route.queue) {
+        int rc = cib__wait_new(ctx, &p->wait);
+        if (!rc && (rc = cib__op_undo(op, undo_wait_new, p->wait, NULL, 0, 0)))
+            cib__free(&ctx->mem, p->wait);
+        if (rc)
+            return rc;
+    }
     if (p->route.assignee && p->how == JOIN)
         return cib__plan_move(ctx, &p->handout, p->conv->assignee, p->route.assignee, p->seq);
     return CIB_OK;
@@ -297,21 +308,27 @@ static int write_thread(cib_ctx *ctx, const inbound *in, const cib__conv *cv)
     return cib__tx_put(ctx, &b.row);
 }
 
-/* Inside the transaction: ids, new objects (reserved in memory), rows. */
-static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64_t now)
+/* Inside the op: ids, new objects (reserved in memory), rows. */
+static int write(cib__op *op, const inbound *in, plan *p, cib__fp thread, int64_t now)
 {
+    cib_ctx *ctx = op->ctx;
     uint64_t first;
     const cib__tickets *t = in->ch->tickets;
     p->tickets = p->how == NEW && t && t->automatic ? t : NULL; /* R-TICKET-1, 4 */
     size_t n_ids = 1 + (p->how == NEW) + p->contact_new + (p->tickets != NULL);
-    int rc = cib__ids_take(ctx, n_ids, &first);
+    /* next_id and id_limit, side by side, in one entry */
+    _Static_assert(offsetof(cib_ctx, id_limit) == offsetof(cib_ctx, next_id) + sizeof(uint64_t),
+                   "next_id and id_limit are adjacent");
+    int rc = cib__op_save(op, &ctx->next_id, 2 * sizeof(uint64_t));
+    if (!rc)
+        rc = cib__ids_take(ctx, n_ids, &first);
     if (rc)
         return rc;
     p->message = first++;
     int messenger = in->ch->type == CIB_CHANNEL_MESSENGER;
     if (p->contact_new) {
         if ((rc = cib__contact_reserve(ctx, 1)) ||
-            (rc = cib__contact_create_auto(ctx, first++, p->addr, p->addr_len, now, &p->contact)))
+            (rc = cib__contact_create_auto_op(op, first++, p->addr, p->addr_len, now, &p->contact)))
             return rc;
         if (messenger) { /* R-CHAN-8; not yet indexed: set its window now */
             if ((rc = cib__contact_window_reserve(ctx, p->contact)))
@@ -334,10 +351,14 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
         p->conv = cib__conv_new(ctx, first, in->ch, p->contact, in->ch->props, now);
         if (!p->conv)
             return cib__nomem(ctx);
+        if ((rc = cib__conv_own_op(op, p->conv))) {
+            p->conv = NULL;
+            return rc;
+        }
         p->conv->thread = thread;
     }
     cib__conv *cv = p->conv;
-    if (p->how != JOIN && (rc = cib__conv_reserve(ctx, cv)))
+    if (p->how != JOIN && (rc = cib__conv_reserve_op(op, cv)))
         return rc;
     /* The conversation after this message (R-CHAN-8: the window restarts),
      * routed, with its ticket (R-TICKET-5: in the same transaction). */
@@ -391,45 +412,73 @@ static int write(cib_ctx *ctx, const inbound *in, plan *p, cib__fp thread, int64
                             now);
 }
 
-/* The transaction failed: take back what write() put in memory. */
-static void undo(cib_ctx *ctx, plan *p)
-{
-    if (p->conv && p->how != JOIN) {
-        if (cib__conv_find(ctx, p->conv->id) == p->conv)
-            cib__conv_unreserve(ctx, p->conv);
-        cib__conv_free(ctx, p->conv);
-    }
-    if (p->contact_new && p->contact)
-        cib__contact_discard(ctx, p->contact);
-    cib__ids_restore(ctx, p->ids);
-    cib__free(&ctx->mem, p->wait);
-    cib__plan_free(ctx, &p->handout);
-}
-
-/* Committed: the routing decision and the ticket in memory. */
-static void apply_route(cib_ctx *ctx, plan *p)
+/* The op's change of memory (after write()), each step logged for undo. */
+static int apply_route(cib__op *op, plan *p)
 {
     cib__conv *cv = p->conv;
     cib__user *u = p->route.assignee;
+    int rc;
+    /* A new or reopened conversation is the op's own object, dropped if
+     * the op is undone: only a joined one needs its fields saved. */
+    if (p->how == JOIN && (rc = cib__op_save(op, &cv->ticket, sizeof cv->ticket)))
+        return rc;
     cv->ticket = p->next.ticket;
     if (p->wait) {
-        cib__wait_push(cv, p->wait, p->seq);
-        if (p->seq > ctx->seq)
-            ctx->seq = p->seq;
+        if ((rc = cib__op_save(op, &op->ctx->seq, sizeof op->ctx->seq)) ||
+            (rc = cib__wait_push_op(op, cv, p->wait, p->seq)))
+            return rc;
+        if (p->seq > op->ctx->seq)
+            op->ctx->seq = p->seq;
         p->wait = NULL;
     }
     if (!u)
-        return;
+        return CIB_OK;
     /* The assignee's order and turn first: the load change that follows
-     * refreshes their place in the rules once. */
-    cib__route_apply_pick(ctx, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule, u,
-                          p->seq);
-    if (p->how == JOIN) {
-        cib__conv_set_assignee(ctx, cv, u, p->route.reason);
-    } else {
-        cv->assignee = u; /* linked by the caller */
-        cv->reason = (uint8_t)p->route.reason;
+     * refreshes their place in the rules once. An owner's assignment does
+     * not move a round-robin rule's turn. */
+    rc = cib__route_apply_pick_op(op, p->route.reason == CIB_REASON_OWNER ? NULL : p->route.rule, u,
+                                  p->seq);
+    if (rc)
+        return rc;
+    if (p->how == JOIN)
+        return cib__conv_set_assignee_op(op, cv, u, p->route.reason);
+    cv->assignee = u; /* linked next; the object is dropped if the op is undone */
+    cv->reason = (uint8_t)p->route.reason;
+    return CIB_OK;
+}
+
+static int apply(cib__op *op, const inbound *in, plan *p, int64_t now)
+{
+    cib_ctx *ctx = op->ctx;
+    cib__conv *cv = p->conv;
+    int rc = CIB_OK;
+    if (p->contact_new && (rc = cib__contact_index_op(op, p->contact)))
+        return rc;
+    if (in->ch->type == CIB_CHANNEL_MESSENGER && !p->contact_new) {
+        cib__contact *c = p->contact; /* its window has room (write()) */
+        if ((rc = cib__op_save(op, &c->more->window_at, sizeof c->more->window_at)) ||
+            (rc = cib__op_save(op, &c->more->window_extra, sizeof c->more->window_extra)))
+            return rc;
+        cib__contact_window_set(c, now, 0);
     }
+    if (p->how == JOIN &&
+        ((rc = cib__op_save(op, &cv->n_messages, sizeof cv->n_messages)) ||
+         (rc = cib__op_save(op, &cv->last_inbound_at, sizeof cv->last_inbound_at))))
+        return rc;
+    cv->n_messages = p->next.n_messages;
+    cv->last_inbound_at = p->next.last_inbound_at;
+    if ((rc = apply_route(op, p)))
+        return rc;
+    if (p->how != JOIN && (rc = cib__conv_link_op(op, cv)))
+        return rc;
+    if (p->how == NEW) {
+        if ((rc = cib__op_save(op, &ctx->n_convs, sizeof ctx->n_convs)))
+            return rc;
+        cib__caps_conversations(ctx, 1, 0);
+    }
+    if ((rc = cib__plan_apply_op(op, &p->handout)))
+        return rc;
+    return cib__dedup_commit_op(op, p->dedup, p->dedup_known, p->message, cv->id, now);
 }
 
 static void emit_route(cib_ctx *ctx, const plan *p, cib_ingest_result *r)
@@ -570,34 +619,36 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
             cib__conv_free(ctx, p.conv);
         return rc;
     }
-    p.ids = cib__ids_save(ctx);
+    /* One op (op.h): the writes, then memory, each step logged; any
+     * failure undoes them all. */
+    cib__op op;
+    if ((rc = cib__op_begin(ctx, &op))) {
+        if (p.how == REOPEN)
+            cib__conv_free(ctx, p.conv);
+        return rc;
+    }
     cib__plan_init(ctx, &p.handout);
-    if ((rc = decide(ctx, &in, &p))) {
-        undo(ctx, &p);
-        return rc;
-    }
-    rc = cib__tx_begin(ctx);
+    if (p.how == REOPEN)
+        rc = cib__conv_own_op(&op, p.conv);
     if (!rc)
-        rc = cib__tx_end(ctx, write(ctx, &in, &p, thread, now));
-    if (rc) {
-        undo(ctx, &p);
-        return rc;
-    }
-    /* Committed: apply to memory (nothing here can fail), then report. */
-    if (p.contact_new)
-        cib__contact_index(ctx, p.contact);
-    if (in.ch->type == CIB_CHANNEL_MESSENGER)
-        cib__contact_window_set(p.contact, now, 0);
+        rc = decide(&op, &in, &p);
+    if (!rc)
+        rc = write(&op, &in, &p, thread, now);
+    if (!rc)
+        rc = apply(&op, &in, &p, now);
     cib__conv *cv = p.conv;
-    cv->n_messages = p.next.n_messages;
-    cv->last_inbound_at = p.next.last_inbound_at;
-    apply_route(ctx, &p);
-    if (p.how != JOIN)
-        cib__conv_link(ctx, cv);
-    if (p.how == NEW)
-        cib__caps_conversations(ctx, 1, 0);
-    cib__plan_apply(ctx, &p.handout);
-    cib__dedup_commit(ctx, p.dedup, p.dedup_known, p.message, cv->id, now);
+    if (!rc && p.how != JOIN)
+        cib__conv_emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
+                       NULL, 0, 0);
+    if (!rc) {
+        emit_route(ctx, &p, &r);
+        cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p.message, CIB_MESSAGE_INBOUND);
+        cib__plan_emit(ctx, &p.handout);
+    }
+    rc = cib__op_end(&op, rc);
+    cib__plan_free(ctx, &p.handout);
+    if (rc)
+        return rc;
     r.conversation = cv->id;
     r.created = p.how == NEW;
     r.reopened = p.how == REOPEN;
@@ -605,12 +656,5 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     r.contact = p.contact->id;
     r.contact_created = p.contact_new;
     r.assignee = cv->assignee ? cv->assignee->id : NULL;
-    if (p.how != JOIN)
-        cib__conv_emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
-                       NULL, 0, 0);
-    emit_route(ctx, &p, &r);
-    cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p.message, CIB_MESSAGE_INBOUND);
-    cib__plan_emit(ctx, &p.handout);
-    cib__plan_free(ctx, &p.handout);
     return cib__info_write(ctx, "out", out, &r, sizeof r);
 }

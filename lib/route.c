@@ -7,6 +7,7 @@
 
 #include "conversation.h"
 #include "error.h"
+#include "op.h"
 #include "inbox.h"
 #include "user.h"
 
@@ -158,12 +159,10 @@ void cib__wait_push(cib__conv *cv, cib__wait *w, uint64_t seq)
     cv->wait = w;
 }
 
-void cib__wait_drop(cib_ctx *ctx, cib__conv *cv)
+/* Take w out of its rule's queue; w keeps its neighbours, so that undoing
+ * in reverse order can put it back (wait_relink). */
+static void wait_unlink(cib__rule *r, cib__wait *w)
 {
-    cib__wait *w = cv->wait;
-    if (!w)
-        return;
-    cib__rule *r = cv->channel->rule;
     if (w->prev)
         w->prev->next = w->next;
     else
@@ -173,8 +172,89 @@ void cib__wait_drop(cib_ctx *ctx, cib__conv *cv)
     else
         r->wait_tail = w->prev;
     r->n_waiting--;
-    cv->wait = NULL;
+    w->conv->wait = NULL;
+}
+
+static void wait_relink(cib__rule *r, cib__wait *w)
+{
+    if (w->prev)
+        w->prev->next = w;
+    else
+        r->wait_head = w;
+    if (w->next)
+        w->next->prev = w;
+    else
+        r->wait_tail = w;
+    r->n_waiting++;
+    w->conv->wait = w;
+}
+
+void cib__wait_drop(cib_ctx *ctx, cib__conv *cv)
+{
+    cib__wait *w = cv->wait;
+    if (!w)
+        return;
+    wait_unlink(cv->channel->rule, w);
     cib__free(&ctx->mem, w);
+}
+
+/* ---- the same steps inside an op, with their undo (op.h) ---- */
+
+static void undo_wait_push(cib_ctx *ctx, const cib__undo *u)
+{
+    (void)ctx;
+    cib__wait *w = u->p;
+    wait_unlink(w->conv->channel->rule, w);
+}
+
+int cib__wait_push_op(cib__op *op, cib__conv *cv, cib__wait *w, uint64_t seq)
+{
+    int rc = cib__op_undo(op, undo_wait_push, w, NULL, 0, 0);
+    if (!rc)
+        cib__wait_push(cv, w, seq);
+    return rc;
+}
+
+static void undo_wait_drop(cib_ctx *ctx, const cib__undo *u)
+{
+    (void)ctx;
+    cib__wait *w = u->p;
+    wait_relink(w->conv->channel->rule, w);
+}
+
+static int wait_drop_op(cib__op *op, cib__conv *cv)
+{
+    cib__wait *w = cv->wait;
+    if (!w)
+        return CIB_OK;
+    int rc = cib__op_free_later(op, w);
+    if (!rc && (rc = cib__op_undo(op, undo_wait_drop, w, NULL, 0, 0)))
+        op->ctx->n_undo--; /* the free too: w stays */
+    if (!rc)
+        wait_unlink(cv->channel->rule, w);
+    return rc;
+}
+
+static void undo_refresh(cib_ctx *ctx, const cib__undo *u)
+{
+    cib__rule_refresh_user(ctx, u->p);
+}
+
+int cib__route_apply_pick_op(cib__op *op, cib__rule *r, cib__user *u, uint64_t seq)
+{
+    cib_ctx *ctx = op->ctx;
+    /* Logged first, so undone last: u's place in the rules after its order
+     * (and whatever the rest of the op changed) is back. */
+    int rc = cib__op_undo(op, undo_refresh, u, NULL, 0, 0);
+    if (!rc)
+        rc = cib__op_save(op, &u->seq, sizeof u->seq);
+    if (!rc)
+        rc = cib__op_save(op, &ctx->seq, sizeof ctx->seq);
+    if (!rc && r)
+        rc = cib__op_save(op, &r->cursor, sizeof r->cursor);
+    if (!rc)
+        cib__route_apply_pick(ctx, r, u, seq);
+    return rc;
 }
 
 static int by_seq(const void *a, const void *b)
@@ -565,6 +645,20 @@ void cib__plan_apply(cib_ctx *ctx, cib__plan *p)
         cib__route_apply_pick(ctx, h->conv->channel->rule, h->user, h->seq);
         cib__conv_set_assignee(ctx, h->conv, h->user, h->reason);
     }
+}
+
+int cib__plan_apply_op(cib__op *op, cib__plan *p)
+{
+    int rc = CIB_OK;
+    for (size_t i = 0; i < p->n && !rc; i++) {
+        cib__handout *h = &p->v[i];
+        rc = wait_drop_op(op, h->conv);
+        if (!rc)
+            rc = cib__route_apply_pick_op(op, h->conv->channel->rule, h->user, h->seq);
+        if (!rc)
+            rc = cib__conv_set_assignee_op(op, h->conv, h->user, h->reason);
+    }
+    return rc;
 }
 
 void cib__plan_emit(cib_ctx *ctx, cib__plan *p)

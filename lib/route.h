@@ -39,6 +39,9 @@ int cib__route_write_pick(cib_ctx *ctx, cib__rule *r, cib__user *u, uint64_t seq
 /* After the commit, before the assignment itself (linking or reassigning the
  * conversation), whose load change refreshes u's place in every rule. */
 void cib__route_apply_pick(cib_ctx *ctx, cib__rule *r, cib__user *u, uint64_t seq);
+/* The same inside an op (op.h), logging its undo. CIB_OK or CIB_ENOMEM. */
+typedef struct cib__op cib__op;
+int cib__route_apply_pick_op(cib__op *op, cib__rule *r, cib__user *u, uint64_t seq);
 /* Write a user's row with another status and order (inside a transaction). */
 int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t seq);
 
@@ -47,6 +50,8 @@ int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t
 int cib__wait_new(cib_ctx *ctx, cib__wait **out);
 /* After the commit: append cv to its channel's queue with order seq. */
 void cib__wait_push(cib__conv *cv, cib__wait *w, uint64_t seq);
+/* The same inside an op, logging its undo. CIB_OK or CIB_ENOMEM. */
+int cib__wait_push_op(cib__op *op, cib__conv *cv, cib__wait *w, uint64_t seq);
 /* After the commit: take cv out of its queue (if it is in one). */
 void cib__wait_drop(cib_ctx *ctx, cib__conv *cv);
 /* Opening: rebuild every queue in order from the loaded conversations. */
@@ -115,6 +120,9 @@ int cib__plan_write(cib_ctx *ctx, cib__plan *p);
 /* After the commit, after the change itself is applied (rules installed):
  * hand them out. */
 void cib__plan_apply(cib_ctx *ctx, cib__plan *p);
+/* The same inside an op, logging the undo of every step (a queue node taken
+ * out is freed when the op is final). CIB_OK or CIB_ENOMEM. */
+int cib__plan_apply_op(cib__op *op, cib__plan *p);
 /* Then, after the change's own events: an ASSIGNED event per hand-out. */
 void cib__plan_emit(cib_ctx *ctx, cib__plan *p);
 void cib__plan_free(cib_ctx *ctx, cib__plan *p);

@@ -617,7 +617,14 @@ static void run_budgeted(tenv *e, step_fn fn, int i, long *refusals)
             return;
         }
         assert_int_equal(e->fa.live, blocks);
-        assert_int_equal(live_bytes(e), live);
+        /* A failed batch is undone from its log; its tables may keep the
+         * room they grew for the messages it tried (a later message uses
+         * it), and nothing else. */
+        uint64_t now_live = live_bytes(e);
+        if (fn == step_batch)
+            assert_in_range(now_live - live, 0, 4096);
+        else
+            assert_int_equal(now_live, live);
         expect_unchanged(e, before);
         free(before);
         ++*refusals;
@@ -658,9 +665,9 @@ static void test_heap_budget_limits(void **state)
     cib_ctx *ctx = NULL;
     assert_int_equal(cib_ctx_new(&o, &ctx), CIB_ENOMEM);
     assert_non_null(strstr(err, "heap budget of 1000 bytes"));
-    o.heap_budget = 8000;
+    o.heap_budget = 10000;
     assert_int_equal(cib_ctx_new(&o, &ctx), CIB_ENOMEM);
-    if (!strstr(err, "heap budget of 8000 bytes is reached"))
+    if (!strstr(err, "heap budget of 10000 bytes is reached"))
         fail_msg("%s", err);
     /* The private store counts: a 256 KiB message does not fit 128 KiB. */
     o.heap_budget = UINT64_MAX;
