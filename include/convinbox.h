@@ -292,10 +292,16 @@ typedef struct cib_options {
     cib_clock_fn clock;             /* NULL: the system clock (CLOCK_REALTIME) */
     void *clock_user_data;
     const cib_store *store; /* NULL: a private in-memory store, freed
-                               with the context. Otherwise the vtable
-                               is copied; the host keeps the store open
-                               until cib_ctx_free() returns and then
-                               closes it itself. */
+                               with the context, given only what the
+                               working set does not hold (conversations,
+                               messages, message ids, threads, tickets:
+                               users, teams, contacts, inboxes, channels
+                               and the rest live in the working set
+                               alone). To restart on the same rows, pass
+                               cib_memstore_new()'s, which keeps all.
+                               Otherwise the vtable is copied; the host
+                               keeps the store open until cib_ctx_free()
+                               returns and then closes it itself. */
     cib_event_fn on_event;  /* NULL: no events */
     void *event_user_data;
     uint32_t max_inboxes;           /* inboxes per account incl. the default
@@ -423,10 +429,11 @@ CIB_API void cib_ctx_free(cib_ctx *ctx);
  * context stays usable and calls that need less memory still succeed.
  * CIB_ENOMEM rather than CIB_ELIMIT because the budget bites wherever
  * memory is asked for, and every call already undoes itself cleanly on an
- * allocation failure (a failed batch reloads its working set, which the
- * budget does not hold back). Counting costs a 16-byte header per block,
+ * allocation failure (a failed batch undoes its messages from its log,
+ * which allocates nothing). Counting costs a 16-byte header per block,
  * counted too (a contact with an email then takes about 227 bytes instead of
- * 191.5); the context's own struct (about 5.5 KB) counts from the start.
+ * 191.5); the context's own struct (about 8 KB, with room for a call's undo log
+ * and events) counts from the start.
  * A budget below what the account needs to load makes cib_ctx_new() fail
  * with CIB_ENOMEM. Without a budget nothing is counted and nothing is added.
  *
@@ -1327,9 +1334,10 @@ CIB_API int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *
  * when memory or storage fails anywhere in the batch (including its
  * commit), or the clock returns a time outside CIB_TIME_MIN..CIB_TIME_MAX,
  * none is. The call then returns CIB_ENOMEM, CIB_ESTORAGE or CIB_EINVAL
- * (the clock), naming the message where it failed, and the context reloads its working set from
- * the store (O(the account); if even that fails, the context refuses every
- * further call with CIB_ESTORAGE and must be freed). A message refused for
+ * (the clock), naming the message where it failed, and every message of the
+ * batch is undone in memory, newest first, from the batch's undo log
+ * (O(the batch), with no store reads: it works even when the store can no
+ * longer be read; tables may keep room they grew). A message refused for
  * what it is (CIB_EINVAL, CIB_ENOTFOUND, CIB_EDISABLED, CIB_ELIMIT: bad
  * input, an unknown or disabled channel, a cap) changes nothing, gets its status in
  * statuses[i], and does not stop the batch; send it alone to read why.

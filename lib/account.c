@@ -75,6 +75,8 @@ static int read_account(cib_ctx *ctx, const cib_row *row, void *arg)
 
 static int account_write(cib_ctx *ctx, uint64_t limit)
 {
+    if (!cib__store_keeps(ctx, CIB_KIND_ACCOUNT))
+        return CIB_OK;
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_ACCOUNT, "account", 7);
     cib__rowb_int(&b, "format", FORMAT);
@@ -197,38 +199,6 @@ int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)
         rc = cib__dedup_load(ctx);
     if (!rc)
         rc = cib__caps_load(ctx);
-    return rc;
-}
-
-/* Free the working set and leave the context as a new one before loading. */
-static void account_clear(cib_ctx *ctx)
-{
-    cib__account_free(ctx);
-    ctx->users = NULL;
-    ctx->teams = NULL;
-    ctx->contacts = NULL;
-    ctx->pipelines = NULL;
-    ctx->inboxes = NULL;
-    ctx->channels = NULL;
-    ctx->convs = NULL;
-    ctx->user_emails = NULL;
-    ctx->channel_addrs = NULL;
-    ctx->default_inbox = NULL;
-    cib__fptab_init(&ctx->contact_index, 1, ctx->seed);
-    cib__fptab_init(&ctx->threads, 1, ctx->seed);
-    cib__dedup_init(ctx, ctx->dedup.max);
-    ctx->secret = ctx->next_id = ctx->id_limit = ctx->seq = 0;
-    ctx->created_at = 0;
-}
-
-int cib__account_reload(cib_ctx *ctx)
-{
-    account_clear(ctx);
-    int rc = cib__account_open(ctx, "Inbox"); /* the account exists: no name needed */
-    if (rc) {
-        account_clear(ctx);
-        ctx->broken = 1;
-    }
     return rc;
 }
 

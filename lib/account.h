@@ -9,9 +9,6 @@
 int cib__account_open(cib_ctx *ctx, const char *default_inbox_name);
 /* Free the working set (not the store). */
 void cib__account_free(cib_ctx *ctx);
-/* After a failed batch: the working set again from the store. On failure
- * the context is left empty and marked broken (every call refuses). */
-int cib__account_reload(cib_ctx *ctx);
 
 /*
  * Library ids (conversations, messages, contacts the library creates) come

@@ -329,6 +329,8 @@ cib__contact_state cib__contact_state_of(const cib__contact *c)
 
 int cib__contact_write(cib_ctx *ctx, const cib__contact *c, const cib__contact_state *st)
 {
+    if (!cib__store_keeps(ctx, CIB_KIND_CONTACT))
+        return CIB_OK;
     cib__contact_state own = cib__contact_state_of(c);
     if (!st)
         st = &own;

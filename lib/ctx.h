@@ -26,7 +26,11 @@ struct cib_ctx {
     cib_event_fn on_event;
     void *event_user_data;
     cib_store store;
-    int owns_store;  /* the built-in store, closed by cib_ctx_free() */
+    int owns_store; /* the built-in store, closed by cib_ctx_free() */
+    /* Kinds (bit per enum cib_kind) not written to the store: the
+     * context's own store is given only what the working set does not
+     * hold, since it dies with the context (store.h). */
+    uint32_t store_skips;
     int in_tx;       /* between cib__tx_begin() and cib__tx_end() */
     int in_callback; /* inside a host callback of an iteration */
     struct {
@@ -69,7 +73,6 @@ struct cib_ctx {
     int batch_failed; /* a failure inside: the batch cannot commit */
     cib_event *events;
     size_t n_events, cap_events;
-    int broken; /* the working set could not be loaded again */
 
     /* The change object (op.h): its undo log, shared by the ops of a
      * batch, and the ops open now (their events are queued in `events`).

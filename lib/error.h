@@ -28,10 +28,6 @@ int cib__wrap(cib_ctx *ctx, int status, const char *fmt, ...) CIB__PRINTF(3, 4);
         (ctx)->has_cbmsg = 0;                                                                      \
         if ((ctx)->heap)                                                                           \
             (ctx)->heap->hit = 0;                                                                  \
-        if ((ctx)->broken)                                                                         \
-            return cib__fail((ctx), CIB_ESTORAGE,                                                  \
-                             "the context lost its working set (a failed batch could not "         \
-                             "reload it from the store); free it and open a new one");             \
     } while (0)
 
 /* Start of every public call that changes the context: as CIB__ENTER, and

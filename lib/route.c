@@ -104,6 +104,8 @@ void cib__route_again(cib_ctx *ctx, const cib__conv *cv, cib__decision *d)
 
 int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t seq)
 {
+    if (!cib__store_keeps(ctx, CIB_KIND_USER))
+        return CIB_OK;
     cib__user next = *u;
     next.status = status;
     next.seq = seq;
@@ -112,6 +114,8 @@ int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t
 
 static int write_cursor(cib_ctx *ctx, const cib__rule *r, const cib__user *u)
 {
+    if (!cib__store_keeps(ctx, CIB_KIND_ROUTING))
+        return CIB_OK;
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_ROUTING, r->channel->id, r->channel->id_len);
     cib__rowb_text(&b, "cursor", u ? u->id : NULL);

@@ -37,12 +37,16 @@ int cib__tx_begin(cib_ctx *ctx)
 
 int cib__tx_put(cib_ctx *ctx, const cib_row *row)
 {
+    if (!cib__store_keeps(ctx, row->kind))
+        return CIB_OK;
     int rc = ctx->store.put(ctx->store.user_data, row);
     return rc ? cib__tx_failed(ctx, "put", rc) : CIB_OK;
 }
 
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len)
 {
+    if (!cib__store_keeps(ctx, kind))
+        return CIB_OK;
     int rc = ctx->store.del(ctx->store.user_data, kind, key, key_len);
     return rc ? cib__tx_failed(ctx, "del", rc) : CIB_OK;
 }

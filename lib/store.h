@@ -64,6 +64,16 @@ static inline void cib__rowb_list(cib__rowb *b, const char *name, const char *co
 /* cib_memstore_new() with the seed of its tables given. */
 int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_store *out);
 
+/* Whether rows of this kind go to the store: all of them for a host's
+ * store; for the context's own store (which dies with the context) only
+ * what the working set does not hold: conversations, messages, message
+ * ids, threads and tickets. A writer may test this before building a row;
+ * cib__tx_put() and cib__tx_del() drop the others anyway. */
+static inline int cib__store_keeps(const cib_ctx *ctx, int kind)
+{
+    return !(ctx->store_skips >> kind & 1u);
+}
+
 int cib__tx_begin(cib_ctx *ctx);
 /* A store method failed: the status and the message to report. */
 int cib__tx_failed(cib_ctx *ctx, const char *method, int rc);

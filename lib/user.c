@@ -123,6 +123,8 @@ static void user_unlink(cib_ctx *ctx, cib__user *u)
 
 int cib__user_write(cib_ctx *ctx, const cib__user *u)
 {
+    if (!cib__store_keeps(ctx, CIB_KIND_USER))
+        return CIB_OK;
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_USER, u->id, u->id_len);
     cib__rowb_text(&b, "name", u->name);

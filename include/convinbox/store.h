@@ -256,6 +256,10 @@ struct cib_store {
 /*
  * Create the built-in in-memory store, e.g. to share one store between
  * successive contexts (a restart) or to wrap it with a host's own vtable.
+ * It keeps every row it is given. (A context opened without a store makes
+ * one of these for itself and gives it only the kinds its working set does
+ * not hold: CONVERSATION, MESSAGE, DEDUP, THREAD and TICKET; that store
+ * dies with the context, so it needs no copy of the rest.)
  *  allocator  in, may be NULL (the C library's malloc family); copied.
  *  out        out, not NULL: the filled vtable. Release the store with
  *             out->close(out->user_data) after every context using it is freed.
