@@ -34,11 +34,22 @@ typedef struct inbound {
     cib__str msg_id, thread, text, fwd;
     cib__email from_email; /* when the sender is an email address */
     cib__str from;         /* otherwise */
-    cib__str cc[MAX_LIST];
+    cib__str *cc;          /* n_cc entries (a block of the context's heap), or NULL */
     size_t n_cc;
-    cib_attachment atts[MAX_LIST];
+    cib_attachment *atts; /* n_atts entries (a block), or NULL */
     size_t n_atts;
 } inbound;
+
+/* The lists of a checked message live on the heap, and only when the
+ * message has them, so that the path of a plain message keeps a small
+ * stack frame. */
+static void inbound_free(cib_ctx *ctx, inbound *in)
+{
+    cib__free(&ctx->mem, in->cc);
+    cib__free(&ctx->mem, in->atts);
+    in->cc = NULL;
+    in->atts = NULL;
+}
 
 /* What the message will do, and what to undo if the transaction fails. */
 typedef struct plan {
@@ -59,7 +70,8 @@ typedef struct plan {
     const cib__tickets *tickets;
     uint64_t ticket;
     cib__user *ticket_owner;
-    char addr[CIB__ADDR_MAX + 1]; /* the contact's address, canonical (last: not zeroed) */
+    char *addr;           /* the contact's address, canonical: in addr_small, or a block */
+    char addr_small[256]; /* (last: not zeroed) */
 } plan;
 
 /* ---- checking ---- */
@@ -78,6 +90,8 @@ static int check_email_list(cib_ctx *ctx, const cib_inbound *m, inbound *in)
     if (m->n_cc && !m->cc)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: 'cc' is NULL but n_cc is %zu",
                          m->n_cc);
+    if (m->n_cc && !(in->cc = cib__malloc(&ctx->mem, m->n_cc * sizeof *in->cc)))
+        return cib__nomem(ctx);
     for (size_t i = 0; i < m->n_cc; i++) {
         cib__email e;
         char arg[40];
@@ -104,6 +118,9 @@ static int check_attachments(cib_ctx *ctx, const cib_inbound *m, inbound *in)
     /* Elements are the caller's sizeof(cib_attachment): read the stride
      * from the first. */
     size_t stride = m->n_attachments ? m->attachments[0].size : 0;
+    if (m->n_attachments &&
+        !(in->atts = cib__malloc(&ctx->mem, m->n_attachments * sizeof *in->atts)))
+        return cib__nomem(ctx);
     for (size_t i = 0; i < m->n_attachments; i++) {
         const void *p = (const char *)m->attachments + i * stride;
         cib_attachment a = CIB_ATTACHMENT_INIT;
@@ -190,8 +207,16 @@ static int check(cib_ctx *ctx, const cib_inbound *msg, inbound *in)
 
 /* R-CONV-1, R-CHAN-6: the contact is the sender, or the forwarder of a
  * forwarded email when the channel logs against forwarders. */
-static void find_contact(cib_ctx *ctx, const inbound *in, plan *p)
+static int find_contact(cib_ctx *ctx, const inbound *in, plan *p)
 {
+    /* The longest address: a prefix, the channel id, the value. */
+    size_t value_len = in->fwd.p && !in->ch->log_forward_to_original ? in->fwd.n
+                       : in->from_email.n                            ? in->from_email.n
+                                                                     : in->from.n;
+    size_t need = 16 + in->ch->id_len + value_len + 1;
+    p->addr = need <= sizeof p->addr_small ? p->addr_small : cib__malloc(&ctx->mem, need);
+    if (!p->addr)
+        return cib__nomem(ctx);
     if (in->fwd.p && !in->ch->log_forward_to_original) {
         cib__email e;
         cib__ascii_lower(e.s, in->fwd.p, in->fwd.n);
@@ -203,6 +228,7 @@ static void find_contact(cib_ctx *ctx, const inbound *in, plan *p)
     }
     p->contact = cib__contact_by_address(ctx, p->addr, p->addr_len);
     p->contact_new = p->contact == NULL;
+    return CIB_OK;
 }
 
 /* The THREAD row of a closed conversation: its id, if the row is this
@@ -294,7 +320,9 @@ static int decide(cib__op *op, const inbound *in, plan *p)
 
 /* ---- writing ---- */
 
-static int write_thread(cib_ctx *ctx, const inbound *in, const cib__conv *cv)
+/* Not inlined: its row stays out of the ingest path's own frame. */
+__attribute__((noinline)) static int write_thread(cib_ctx *ctx, const inbound *in,
+                                                  const cib__conv *cv)
 {
     char hex[33], key[21];
     cib__fp_hex(cv->thread, hex);
@@ -580,23 +608,38 @@ int cib_ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
     return cib__ingest_one(ctx, msg, out);
 }
 
+static int ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out, inbound *in,
+                  plan *p);
+
 int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out)
 {
     CIB__NOT_NULL(ctx, out, "out");
-    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
-    int rc = cib__info_write(ctx, "out", out, &r, sizeof r);
     inbound in;
     plan p;
-    memset(&p, 0, offsetof(plan, addr));
+    in.cc = NULL;
+    in.atts = NULL;
+    memset(&p, 0, offsetof(plan, addr_small));
+    int rc = ingest(ctx, msg, out, &in, &p);
+    inbound_free(ctx, &in);
+    if (p.addr != p.addr_small)
+        cib__free(&ctx->mem, p.addr);
+    return rc;
+}
+
+static int ingest(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out, inbound *in,
+                  plan *p)
+{
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    int rc = cib__info_write(ctx, "out", out, &r, sizeof r);
     if (!rc)
-        rc = check(ctx, msg, &in);
+        rc = check(ctx, msg, in);
     /* R-CONV-3: a message id already accepted on this channel. */
     int delivered = 0;
     uint64_t first_message = 0, first_conv = 0;
     if (!rc) {
-        p.dedup = cib__dedup_fp(ctx, in.ch, in.msg_id.p, in.msg_id.n);
-        rc = cib__dedup_check(ctx, p.dedup, in.ch, in.msg_id.p, in.msg_id.n, &delivered,
-                              &p.dedup_known, &first_message, &first_conv);
+        p->dedup = cib__dedup_fp(ctx, in->ch, in->msg_id.p, in->msg_id.n);
+        rc = cib__dedup_check(ctx, p->dedup, in->ch, in->msg_id.p, in->msg_id.n, &delivered,
+                              &p->dedup_known, &first_message, &first_conv);
     }
     if (rc)
         return rc;
@@ -609,52 +652,51 @@ int cib__ingest_one(cib_ctx *ctx, const cib_inbound *msg, cib_ingest_result *out
     if ((rc = cib__now(ctx, &now)))
         return rc;
     cib__fp thread;
-    find_contact(ctx, &in, &p);
-    if ((rc = find_conversation(ctx, &in, &p, &thread)))
+    if ((rc = find_contact(ctx, in, p)) || (rc = find_conversation(ctx, in, p, &thread)))
         return rc;
     /* The caps ("Limits" in convinbox.h), before anything is written. */
-    if ((p.contact_new && (rc = cib__cap_contact(ctx))) ||
-        (p.how != JOIN && (rc = cib__cap_conversation(ctx, p.how == NEW)))) {
-        if (p.how == REOPEN)
-            cib__conv_free(ctx, p.conv);
+    if ((p->contact_new && (rc = cib__cap_contact(ctx))) ||
+        (p->how != JOIN && (rc = cib__cap_conversation(ctx, p->how == NEW)))) {
+        if (p->how == REOPEN)
+            cib__conv_free(ctx, p->conv);
         return rc;
     }
     /* One op (op.h): the writes, then memory, each step logged; any
      * failure undoes them all. */
     cib__op op;
     if ((rc = cib__op_begin(ctx, &op))) {
-        if (p.how == REOPEN)
-            cib__conv_free(ctx, p.conv);
+        if (p->how == REOPEN)
+            cib__conv_free(ctx, p->conv);
         return rc;
     }
-    cib__plan_init(ctx, &p.handout);
-    if (p.how == REOPEN)
-        rc = cib__conv_own_op(&op, p.conv);
+    cib__plan_init(ctx, &p->handout);
+    if (p->how == REOPEN)
+        rc = cib__conv_own_op(&op, p->conv);
     if (!rc)
-        rc = decide(&op, &in, &p);
+        rc = decide(&op, in, p);
     if (!rc)
-        rc = write(&op, &in, &p, thread, now);
+        rc = write(&op, in, p, thread, now);
     if (!rc)
-        rc = apply(&op, &in, &p, now);
-    cib__conv *cv = p.conv;
-    if (!rc && p.how != JOIN)
-        cib__conv_emit(ctx, p.how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
+        rc = apply(&op, in, p, now);
+    cib__conv *cv = p->conv;
+    if (!rc && p->how != JOIN)
+        cib__conv_emit(ctx, p->how == NEW ? CIB_EVENT_CONVERSATION_CREATED : CIB_EVENT_REOPENED, cv,
                        NULL, 0, 0);
     if (!rc) {
-        emit_route(ctx, &p, &r);
-        cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p.message, CIB_MESSAGE_INBOUND);
-        cib__plan_emit(ctx, &p.handout);
+        emit_route(ctx, p, &r);
+        cib__conv_emit(ctx, CIB_EVENT_MESSAGE_ADDED, cv, NULL, p->message, CIB_MESSAGE_INBOUND);
+        cib__plan_emit(ctx, &p->handout);
     }
     rc = cib__op_end(&op, rc);
-    cib__plan_free(ctx, &p.handout);
+    cib__plan_free(ctx, &p->handout);
     if (rc)
         return rc;
     r.conversation = cv->id;
-    r.created = p.how == NEW;
-    r.reopened = p.how == REOPEN;
-    r.message = p.message;
-    r.contact = p.contact->id;
-    r.contact_created = p.contact_new;
+    r.created = p->how == NEW;
+    r.reopened = p->how == REOPEN;
+    r.message = p->message;
+    r.contact = p->contact->id;
+    r.contact_created = p->contact_new;
     r.assignee = cv->assignee ? cv->assignee->id : NULL;
     return cib__info_write(ctx, "out", out, &r, sizeof r);
 }
