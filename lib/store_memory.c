@@ -36,6 +36,30 @@
  * nodes back into them). A lookup walks the few groups (inboxes times two
  * statuses) after a check of the last one used; a page is O(log n + limit).
  * Other find_page() requests are answered by a filtered, sorted scan.
+ *
+ * find() answers the library's requests (convinbox/store.h) in O(rows
+ * returned), never visiting a row it does not hand over:
+ *  - MESSAGE by conversation, CONVERSATION by contact, DEDUP, THREAD and
+ *    TICKET by inbox: a value index. Each row of those kinds carries a
+ *    24-byte xnode after its block's row space (and after the mnode of a
+ *    conversation) linking it into the doubly linked list of its value's
+ *    group; a group (32 bytes, the value, a NUL) per distinct value, found
+ *    through one open-addressing table of (hash, group) slots for all kinds,
+ *    at most half full (16 to 32 bytes of slots per group). put() and del()
+ *    move the xnode in O(1) and journal the group it was in, as for the
+ *    ordered index; a put that needs a new group allocates it (and the
+ *    table's room) before changing anything. A group left empty is put on a
+ *    pending list and freed at the end of commit() or rollback() if it is
+ *    still empty then.
+ *  - CONVERSATION by inbox or status: the ordered index, walking the groups
+ *    of that inbox or status. It holds every current conversation unless
+ *    one has a key that is not an id or no inbox or status text; a count of
+ *    those (kept through put, del and rollback) makes find() scan and filter
+ *    while it is not 0.
+ *  - MESSAGE by inbox: the conversations of the inbox, then the messages
+ *    of each that name the inbox (a message is in its conversation's inbox:
+ *    convinbox/store.h); no index of its own.
+ * Any other find() is a scan that filters.
  */
 #include <stddef.h>
 #include <string.h>
@@ -57,9 +81,10 @@ typedef struct mentry {
     uint32_t cap; /* bytes for a row inside this block, after the key */
     uint8_t kind;
     uint8_t is_dead;
-    uint8_t has_node; /* an mnode after the row space (ordered index) */
-    char key[];       /* NUL-terminated, then the row that created the entry,
-                         then (has_node) its mnode */
+    uint8_t has_node;  /* an mnode after the row space (ordered index) */
+    uint8_t has_xnode; /* an xnode after that (value index of find()) */
+    char key[];        /* NUL-terminated, then the row that created the entry,
+                          then (has_node) its mnode, then (has_xnode) its xnode */
 } mentry;
 
 /* The ordered index of find_page(): conversations by (inbox, status), by id. */
@@ -80,6 +105,34 @@ typedef struct mnode {
     mgroup *g; /* the group whose tree holds it; NULL: none */
 } mnode;
 
+/* The value indexes of find(): per kind at most one field, and a group per
+ * value holding the list of its rows. */
+static const char *const vx_field[CIB_KIND_END] = {
+    [CIB_KIND_CONVERSATION] = "contact", [CIB_KIND_MESSAGE] = "conversation",
+    [CIB_KIND_DEDUP] = "inbox",          [CIB_KIND_THREAD] = "inbox",
+    [CIB_KIND_TICKET] = "inbox",
+};
+
+typedef struct xgroup {
+    uint64_t h;
+    mentry *head;           /* its rows, through their xnodes */
+    struct xgroup *pending; /* the list of groups that may be empty */
+    uint32_t len;
+    uint8_t kind;
+    uint8_t is_pending;
+    char text[]; /* the value, NUL */
+} xgroup;
+
+typedef struct xnode {
+    mentry *next, *prev;
+    xgroup *g; /* NULL: in no group */
+} xnode;
+
+typedef struct xslot {
+    uint64_t h;
+    xgroup *g; /* NULL: empty */
+} xslot;
+
 typedef struct mslot {
     uint64_t h;
     mentry *e; /* NULL: empty */
@@ -96,6 +149,7 @@ typedef struct jrec {
     mentry *e;
     cib__prow *old;
     mgroup *old_g; /* the group of e's node before this write */
+    xgroup *old_x; /* the group of e's xnode before this write */
     int created;
 } jrec;
 
@@ -110,6 +164,11 @@ typedef struct memstore {
     size_t jn, jcap;
     mgroup *groups, *glast; /* the index's groups; the last one found */
     int gsweep;             /* a group became empty */
+    size_t conv_outside;    /* current conversations in no group of the index */
+    xslot *xs;              /* the value indexes' groups, all kinds */
+    size_t xmask, xn;
+    xgroup *xlast[CIB_KIND_END]; /* per kind, the last group found */
+    xgroup *xpending;            /* groups that may be empty, to free */
 } memstore;
 
 static int kind_ok(int kind)
@@ -278,6 +337,195 @@ static void group_sweep(memstore *ms)
     }
     ms->glast = NULL;
     ms->gsweep = 0;
+}
+
+/* A current conversation that the ordered index misses (a key that is not
+ * an id, no inbox or status text): while there is one, find() of
+ * conversations by inbox or status scans. */
+static size_t conv_out(const mentry *e)
+{
+    return e->kind == IX_KIND && e->cur && !(e->has_node && node_of(e)->g);
+}
+
+/* ---- the value indexes of find() ---- */
+
+static xnode *xnode_of(const mentry *e)
+{
+    return (xnode *)(void *)((char *)inline_row(e) + e->cap + (e->has_node ? sizeof(mnode) : 0));
+}
+
+static uint64_t value_hash(const memstore *ms, int kind, const char *v, size_t len)
+{
+    return XXH3_64bits_withSeed(v, len, ~ms->seed + (uint64_t)kind);
+}
+
+static int xgroup_is(const xgroup *g, int kind, uint64_t h, const char *v, size_t len)
+{
+    return g->h == h && g->kind == kind && g->len == len && !memcmp(g->text, v, len);
+}
+
+static xgroup *xgroup_find(memstore *ms, int kind, const char *v, size_t len)
+{
+    xgroup *g = ms->xlast[kind];
+    if (g && g->len == len && !memcmp(g->text, v, len))
+        return g;
+    if (!ms->xs)
+        return NULL;
+    uint64_t h = value_hash(ms, kind, v, len);
+    for (size_t i = h & ms->xmask;; i = (i + 1) & ms->xmask) {
+        if (!(g = ms->xs[i].g))
+            return NULL;
+        if (ms->xs[i].h == h && xgroup_is(g, kind, h, v, len))
+            return ms->xlast[kind] = g;
+    }
+}
+
+static void xslot_put(xslot *s, size_t mask, xgroup *g)
+{
+    size_t i = g->h & mask;
+    while (s[i].g)
+        i = (i + 1) & mask;
+    s[i] = (xslot){g->h, g};
+}
+
+/* Room for one more group (the table stays at most half full). */
+static int xtable_reserve(memstore *ms)
+{
+    size_t cap = ms->xs ? ms->xmask + 1 : 0;
+    if ((ms->xn + 1) * 2 <= cap)
+        return CIB_OK;
+    size_t ncap = cap ? cap * 2 : 16;
+    xslot *s = cib__calloc(&ms->mem, ncap, sizeof *s);
+    if (!s)
+        return CIB_ENOMEM;
+    for (size_t i = 0; i < cap; i++)
+        if (ms->xs[i].g)
+            xslot_put(s, ncap - 1, ms->xs[i].g);
+    cib__free(&ms->mem, ms->xs);
+    ms->xs = s;
+    ms->xmask = ncap - 1;
+    return CIB_OK;
+}
+
+/* Removes g from the table (backward shift, as table_del); never allocates. */
+static void xtable_del(memstore *ms, xgroup *g)
+{
+    size_t i = g->h & ms->xmask, mask = ms->xmask;
+    while (ms->xs[i].g != g)
+        i = (i + 1) & mask;
+    for (size_t j = (i + 1) & mask; ms->xs[j].g; j = (j + 1) & mask) {
+        size_t home = ms->xs[j].h & mask;
+        int between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            ms->xs[i] = ms->xs[j];
+            i = j;
+        }
+    }
+    ms->xs[i] = (xslot){0, NULL};
+    ms->xn--;
+}
+
+static void xgroup_pend(memstore *ms, xgroup *g)
+{
+    if (!g->is_pending) {
+        g->is_pending = 1;
+        g->pending = ms->xpending;
+        ms->xpending = g;
+    }
+}
+
+/* The row's TEXT field `name`, or NULL. */
+static const cib_field *text_field(const cib_row *row, const char *name)
+{
+    for (size_t i = 0; i < row->n_fields; i++) {
+        const cib_field *f = &row->fields[i];
+        if (f->type == CIB_FIELD_TEXT && f->name[0] == name[0] && name_is(f->name, name))
+            return f;
+    }
+    return NULL;
+}
+
+/* The value group a row put of a kind with a value index belongs to,
+ * created if need be (*out NULL: the row has no text in that field).
+ * CIB_OK or CIB_ENOMEM; a group created stays empty until the put moves the
+ * row in, and is freed at the end of the transaction if it is still empty. */
+static int xgroup_for(memstore *ms, const cib_row *row, xgroup **out)
+{
+    const cib_field *f = text_field(row, vx_field[row->kind]);
+    *out = NULL;
+    if (!f || f->len >= UINT32_MAX)
+        return CIB_OK;
+    if ((*out = xgroup_find(ms, row->kind, f->text, f->len)))
+        return CIB_OK;
+    if (f->len > SIZE_MAX - sizeof(xgroup) - 1 || xtable_reserve(ms) != CIB_OK)
+        return CIB_ENOMEM;
+    xgroup *g = cib__malloc(&ms->mem, sizeof *g + f->len + 1);
+    if (!g)
+        return CIB_ENOMEM;
+    g->h = value_hash(ms, row->kind, f->text, f->len);
+    g->head = NULL;
+    g->len = (uint32_t)f->len;
+    g->kind = (uint8_t)row->kind;
+    g->is_pending = 0;
+    memcpy(g->text, f->text, f->len);
+    g->text[f->len] = '\0';
+    xslot_put(ms->xs, ms->xmask, g);
+    ms->xn++;
+    xgroup_pend(ms, g); /* empty until a row moves in */
+    ms->xlast[row->kind] = *out = g;
+    return CIB_OK;
+}
+
+/* Move e's xnode (if any) into group g (NULL: out of the index). O(1). */
+static void xnode_move(memstore *ms, mentry *e, xgroup *g)
+{
+    if (!e->has_xnode)
+        return;
+    xnode *n = xnode_of(e);
+    if (n->g == g)
+        return;
+    if (n->g) {
+        if (n->prev)
+            xnode_of(n->prev)->next = n->next;
+        else if (!(n->g->head = n->next))
+            xgroup_pend(ms, n->g);
+        if (n->next)
+            xnode_of(n->next)->prev = n->prev;
+    }
+    if (g) {
+        n->prev = NULL;
+        n->next = g->head;
+        if (g->head)
+            xnode_of(g->head)->prev = e;
+        g->head = e;
+    }
+    n->g = g;
+}
+
+static xgroup *xnode_group(const mentry *e)
+{
+    return e->has_xnode ? xnode_of(e)->g : NULL;
+}
+
+/* Free the value groups left empty (end of a transaction; never allocates). */
+static void xgroup_sweep(memstore *ms)
+{
+    for (xgroup *g = ms->xpending, *next; g; g = next) {
+        next = g->pending;
+        g->is_pending = 0;
+        if (g->head)
+            continue;
+        if (ms->xlast[g->kind] == g)
+            ms->xlast[g->kind] = NULL;
+        xtable_del(ms, g);
+        cib__free(&ms->mem, g);
+    }
+    ms->xpending = NULL;
+    if (ms->xn == 0 && ms->xs) {
+        cib__free(&ms->mem, ms->xs);
+        ms->xs = NULL;
+        ms->xmask = 0;
+    }
 }
 
 static uint64_t key_hash(const memstore *ms, int kind, const char *key, size_t len)
@@ -467,11 +715,13 @@ static int ms_commit(void *ud)
     while (dead) {
         mentry *next = dead->dead;
         node_move(ms, dead, NULL); /* already out: del moved it */
+        xnode_move(ms, dead, NULL);
         table_del(ms, &ms->rows[dead->kind], dead);
         cib__free(&ms->mem, dead);
         dead = next;
     }
     group_sweep(ms);
+    xgroup_sweep(ms);
     ms->jn = 0;
     ms->in_tx = 0;
     journal_trim(ms);
@@ -485,16 +735,20 @@ static void ms_rollback(void *ud)
         return;
     for (size_t i = ms->jn; i-- > 0;) {
         jrec *r = &ms->j[i];
+        ms->conv_outside -= conv_out(r->e);
         if (r->e->cur)
             row_free(ms, r->e, r->e->cur);
         r->e->cur = r->old;
         node_move(ms, r->e, r->old_g);
+        xnode_move(ms, r->e, r->old_x);
+        ms->conv_outside += conv_out(r->e);
         if (r->created) {
             table_del(ms, &ms->rows[r->e->kind], r->e);
             cib__free(&ms->mem, r->e);
         }
     }
     group_sweep(ms);
+    xgroup_sweep(ms);
     ms->jn = 0;
     ms->in_tx = 0;
     journal_trim(ms);
@@ -517,14 +771,21 @@ static int put_row(memstore *ms, const cib_row *row)
     mgroup *g = NULL;
     if (indexed && (rc = group_for(ms, row, &g)) != CIB_OK)
         return rc;
+    int xindexed = vx_field[row->kind] != NULL;
+    xgroup *xg = NULL;
+    if (xindexed && (rc = xgroup_for(ms, row, &xg)) != CIB_OK)
+        return rc;
     if (e) {
         cib__prow *p = cib__malloc(&ms->mem, size);
         if (!p)
             return CIB_ENOMEM;
         memcpy(p, packed, size);
-        ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), 0};
+        ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), xnode_group(e), 0};
+        ms->conv_outside -= conv_out(e);
         e->cur = p;
         node_move(ms, e, g);
+        xnode_move(ms, e, xg);
+        ms->conv_outside += conv_out(e);
         return CIB_OK;
     }
     /* A new entry: the key, the row (and the index node) in one block. */
@@ -532,7 +793,7 @@ static int put_row(memstore *ms, const cib_row *row)
         return rc;
     size_t cap = round8(size);
     e = cib__malloc(&ms->mem, round8(offsetof(mentry, key) + row->key_len + 1) + cap +
-                                  (indexed ? sizeof(mnode) : 0));
+                                  (indexed ? sizeof(mnode) : 0) + (xindexed ? sizeof(xnode) : 0));
     if (!e) {
         table_trim(ms, t);
         return CIB_ENOMEM;
@@ -554,8 +815,14 @@ static int put_row(memstore *ms, const cib_row *row)
         n->e = e;
         node_move(ms, e, g);
     }
+    if (xindexed) {
+        e->has_xnode = 1;
+        memset(xnode_of(e), 0, sizeof(xnode));
+        xnode_move(ms, e, xg);
+    }
     table_add(t, e);
-    ms->j[ms->jn++] = (jrec){e, NULL, NULL, 1};
+    ms->conv_outside += conv_out(e);
+    ms->j[ms->jn++] = (jrec){e, NULL, NULL, NULL, 1};
     return CIB_OK;
 }
 
@@ -581,9 +848,11 @@ static int ms_del(void *ud, int kind, const char *key, size_t key_len)
     int rc = journal_reserve(ms);
     if (rc)
         return rc;
-    ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), 0};
+    ms->j[ms->jn++] = (jrec){e, e->cur, node_group(e), xnode_group(e), 0};
+    ms->conv_outside -= conv_out(e);
     e->cur = NULL;
     node_move(ms, e, NULL);
+    xnode_move(ms, e, NULL);
     return CIB_OK;
 }
 
@@ -716,6 +985,107 @@ static int page_scan(memstore *ms, int kind, const cib_match *m, size_t n, uint6
     return rc;
 }
 
+/* find(): the rows whose TEXT field equals a value go to fn. */
+typedef struct find_filter {
+    const char *field, *value;
+    size_t len;
+    cib_row_fn fn;
+    void *cb_data;
+} find_filter;
+
+static int filter_cb(void *data, const cib_row *row)
+{
+    const find_filter *ff = data;
+    const cib_field *f = text_field(row, ff->field);
+    if (!f || f->len != ff->len || memcmp(f->text, ff->value, f->len))
+        return 0;
+    return ff->fn(ff->cb_data, row);
+}
+
+/* Every row of a value group; O(its rows). */
+static int xgroup_each(memstore *ms, const xgroup *g, cib_row_fn fn, void *cb_data)
+{
+    for (mentry *e = g ? g->head : NULL, *next; e; e = next) {
+        next = xnode_of(e)->next;
+        int rc = emit(ms, e, fn, cb_data);
+        if (rc)
+            return rc;
+    }
+    return CIB_OK;
+}
+
+typedef int (*entry_fn)(memstore *ms, const mentry *e, void *data);
+
+typedef struct row_to {
+    cib_row_fn fn;
+    void *cb_data;
+} row_to;
+
+static int entry_emit(memstore *ms, const mentry *e, void *data)
+{
+    const row_to *to = data;
+    return emit(ms, e, to->fn, to->cb_data);
+}
+
+/* The messages of conversation e that name the inbox ff->value. */
+static int entry_messages(memstore *ms, const mentry *e, void *data)
+{
+    return xgroup_each(ms, xgroup_find(ms, CIB_KIND_MESSAGE, e->key, e->key_len), filter_cb, data);
+}
+
+/* Every conversation whose inbox (by_status: status) is v, through the
+ * ordered index, which holds every current conversation while
+ * conv_outside is 0: O(groups + rows). */
+static int conv_each(memstore *ms, int by_status, const char *v, size_t len, entry_fn fn,
+                     void *data)
+{
+    mentry *zero = entry_find(ms, IX_KIND, "0", 1); /* id 0: before every cursor */
+    for (mgroup *g = ms->groups; g; g = g->next) {
+        if (by_status ? g->b_len != len || memcmp(g->text + g->a_len + 1, v, len)
+                      : g->a_len != len || memcmp(g->text, v, len))
+            continue;
+        int rc;
+        if (zero && node_group(zero) == g && (rc = fn(ms, zero, data)) != CIB_OK)
+            return rc;
+        for (cib__tnode *t = cib__tree_after(&g->t, 0), *next; t; t = next) {
+            next = cib__tree_next(t);
+            const mnode *nd = (const mnode *)(void *)((char *)t - offsetof(mnode, t));
+            if ((rc = fn(ms, nd->e, data)) != CIB_OK)
+                return rc;
+        }
+    }
+    return CIB_OK;
+}
+
+static int ms_find(void *ud, int kind, const char *field, const char *value, size_t len,
+                   cib_row_fn fn, void *cb_data)
+{
+    memstore *ms = ud;
+    if (!kind_ok(kind) || !field || (!value && len) || !fn)
+        return CIB_EINVAL;
+    if (!value)
+        value = "";
+    find_filter ff = {field, value, len, fn, cb_data};
+    if (vx_field[kind] && !strcmp(field, vx_field[kind]))
+        return len < UINT32_MAX ? xgroup_each(ms, xgroup_find(ms, kind, value, len), fn, cb_data)
+                                : CIB_OK;
+    int by_inbox = !strcmp(field, ix_a), by_status = !by_inbox && !strcmp(field, ix_b);
+    if (kind == IX_KIND && (by_inbox || by_status) && !ms->conv_outside) {
+        row_to to = {fn, cb_data};
+        return conv_each(ms, by_status, value, len, entry_emit, &to);
+    }
+    /* convinbox/store.h: a message is in the inbox of its conversation. */
+    if (kind == CIB_KIND_MESSAGE && by_inbox && !ms->conv_outside)
+        return conv_each(ms, 0, value, len, entry_messages, &ff);
+    for (const mentry *e = ms->rows[kind].first, *next; e; e = next) {
+        next = e->next;
+        int rc = e->cur ? emit(ms, e, filter_cb, &ff) : CIB_OK;
+        if (rc)
+            return rc;
+    }
+    return CIB_OK;
+}
+
 static int ms_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64_t after,
                         size_t limit, cib_row_fn fn, void *cb_data)
 {
@@ -767,6 +1137,9 @@ static void ms_close(void *ud)
         next = g->next;
         cib__free(&ms->mem, g);
     }
+    for (size_t i = 0; ms->xs && i <= ms->xmask; i++)
+        cib__free(&ms->mem, ms->xs[i].g);
+    cib__free(&ms->mem, ms->xs);
     cib__free(&ms->mem, ms->j);
     cib__pbuf_free(&ms->pack);
     cib__mem mem = ms->mem;
@@ -809,6 +1182,7 @@ int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_
     s.get = ms_get;
     s.scan = ms_scan;
     s.close = ms_close;
+    s.find = ms_find;
     s.find_page = ms_find_page;
     *out = s;
     return CIB_OK;

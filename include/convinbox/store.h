@@ -267,13 +267,21 @@ struct cib_store {
  * gives no random bytes for the seed of the store's hash tables).
  *
  * The store keeps each row packed in one block (a byte for the field's name,
- * one for its type, then its value) and unpacks it for get() and scan(); a
- * row with more than 48 fields or 64 list items in all is unpacked into a
- * temporary block, so those two may then return CIB_ENOMEM. A conversation
- * row (key a library id) also carries a 56-byte node of the ordered index
- * its find_page() reads: a tree per (inbox, status). put() refuses a
- * malformed row (a NULL key, name, text or item; an unknown type) and a row
- * over 4 GiB packed with CIB_EINVAL.
+ * one for its type, then its value) and unpacks it for get(), scan() and
+ * find(); a row with more than 48 fields or 64 list items in all is
+ * unpacked into a temporary block, so those three may then return
+ * CIB_ENOMEM. A conversation row (key a library id) also carries a 56-byte
+ * node of the ordered index its find_page() reads: a tree per (inbox,
+ * status). Its find() costs O(rows returned) for every request of the
+ * library: conversations by inbox or status read that tree (and scan while
+ * a conversation has a key that is not an id, or no inbox or status text);
+ * messages by conversation, conversations by contact, and DEDUP, THREAD and
+ * TICKET rows by inbox read a value index: 24 bytes more per row of those
+ * kinds, and about 50 to 70 bytes plus the value per distinct value (for
+ * messages, per conversation); messages by inbox go through the inbox's
+ * conversations. Other finds scan and filter. put() refuses a malformed row
+ * (a NULL key, name, text or item; an unknown type) and a row over 4 GiB
+ * packed with CIB_EINVAL.
  */
 CIB_API int cib_memstore_new(const cib_allocator *allocator, cib_store *out);
 
