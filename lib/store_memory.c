@@ -167,8 +167,10 @@ typedef struct memstore {
     size_t conv_outside;    /* current conversations in no group of the index */
     xslot *xs;              /* the value indexes' groups, all kinds */
     size_t xmask, xn;
-    xgroup *xlast[CIB_KIND_END]; /* per kind, the last group found */
-    xgroup *xpending;            /* groups that may be empty, to free */
+    xgroup *xlast[CIB_KIND_END];       /* per kind, the last group found */
+    xgroup *xpending;                  /* groups that may be empty, to free */
+    const char *vx_name[CIB_KIND_END]; /* per kind, the index field's name */
+    uint8_t vx_pos[CIB_KIND_END];      /* and where it was last */
 } memstore;
 
 static int kind_ok(int kind)
@@ -354,6 +356,11 @@ static xnode *xnode_of(const mentry *e)
     return (xnode *)(void *)((char *)inline_row(e) + e->cap + (e->has_node ? sizeof(mnode) : 0));
 }
 
+static xgroup *xnode_group(const mentry *e)
+{
+    return e->has_xnode ? xnode_of(e)->g : NULL;
+}
+
 static uint64_t value_hash(const memstore *ms, int kind, const char *v, size_t len)
 {
     return XXH3_64bits_withSeed(v, len, ~ms->seed + (uint64_t)kind);
@@ -445,16 +452,44 @@ static const cib_field *text_field(const cib_row *row, const char *name)
     return NULL;
 }
 
-/* The value group a row put of a kind with a value index belongs to,
- * created if need be (*out NULL: the row has no text in that field).
- * CIB_OK or CIB_ENOMEM; a group created stays empty until the put moves the
- * row in, and is freed at the end of the transaction if it is still empty. */
-static int xgroup_for(memstore *ms, const cib_row *row, xgroup **out)
+/* The row's TEXT field of its kind's value index, or NULL. Put runs it on
+ * every row of those kinds: the library writes the field at the same place
+ * with the same name pointer each time, which is tried first. */
+static const cib_field *vx_text(memstore *ms, const cib_row *row)
 {
-    const cib_field *f = text_field(row, vx_field[row->kind]);
+    int k = row->kind;
+    size_t pos = ms->vx_pos[k];
+    const cib_field *f = pos < row->n_fields ? &row->fields[pos] : NULL;
+    if (f && f->name == ms->vx_name[k] && f->type == CIB_FIELD_TEXT) {
+        const char *name = vx_field[k];
+        size_t i = 0; /* the first field of that name counts */
+        while (i < pos &&
+               !(row->fields[i].name[0] == name[0] && name_is(row->fields[i].name, name)))
+            i++;
+        if (i == pos)
+            return f;
+    }
+    if (!(f = text_field(row, vx_field[k])))
+        return NULL;
+    ms->vx_pos[k] = (uint8_t)(f - row->fields < 255 ? f - row->fields : 255);
+    ms->vx_name[k] = f->name;
+    return f;
+}
+
+/* The value group a row put of a kind with a value index belongs to,
+ * created if need be (*out NULL: the row has no text in that field); e is
+ * the row's entry, if it has one. CIB_OK or CIB_ENOMEM; a group created
+ * stays empty until the put moves the row in, and is freed at the end of
+ * the transaction if it is still empty. */
+static int xgroup_for(memstore *ms, const cib_row *row, const mentry *e, xgroup **out)
+{
+    const cib_field *f = vx_text(ms, row);
     *out = NULL;
     if (!f || f->len >= UINT32_MAX)
         return CIB_OK;
+    xgroup *now = e ? xnode_group(e) : NULL; /* a row rewritten keeps its value */
+    if (now && now->len == f->len && !memcmp(now->text, f->text, f->len))
+        return *out = now, CIB_OK;
     if ((*out = xgroup_find(ms, row->kind, f->text, f->len)))
         return CIB_OK;
     if (f->len > SIZE_MAX - sizeof(xgroup) - 1 || xtable_reserve(ms) != CIB_OK)
@@ -500,11 +535,6 @@ static void xnode_move(memstore *ms, mentry *e, xgroup *g)
         g->head = e;
     }
     n->g = g;
-}
-
-static xgroup *xnode_group(const mentry *e)
-{
-    return e->has_xnode ? xnode_of(e)->g : NULL;
 }
 
 /* Free the value groups left empty (end of a transaction; never allocates). */
@@ -773,7 +803,7 @@ static int put_row(memstore *ms, const cib_row *row)
         return rc;
     int xindexed = vx_field[row->kind] != NULL;
     xgroup *xg = NULL;
-    if (xindexed && (rc = xgroup_for(ms, row, &xg)) != CIB_OK)
+    if (xindexed && (rc = xgroup_for(ms, row, e, &xg)) != CIB_OK)
         return rc;
     if (e) {
         cib__prow *p = cib__malloc(&ms->mem, size);
