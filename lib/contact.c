@@ -457,6 +457,11 @@ int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
         cib__store_find(ctx, CIB_KIND_CONVERSATION, "contact", c->id, c->id_len, count_row, &convs);
     if (rc && rc != 1)
         return rc;
+    cib__conv *cv, *tmp;
+    if (ctx->store_skips_open && !convs) /* open ones are in memory only */
+        HASH_ITER (hh, ctx->convs, cv, tmp)
+            if (cv->contact == c && ++convs)
+                break;
     if (convs)
         return cib__fail(ctx, CIB_ECONFLICT, "contact '%s' has conversations and cannot be removed",
                          c->id);

@@ -239,6 +239,10 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
 {
     char key[21], hex[33];
     size_t n = cib__id_key(cv->id, key);
+    /* The context's own store keeps closed conversations only: an open one
+     * is in memory (and a reopened one's closed row goes). */
+    if (status == CIB_STATUS_OPEN && ctx->store_skips_open)
+        return cib__tx_del(ctx, CIB_KIND_CONVERSATION, key, n);
     const cib__inbox *ib = cv->channel->inbox;
     cib__rowb b;
     cib__rowb_init(&b, CIB_KIND_CONVERSATION, key, n);
@@ -445,12 +449,6 @@ int cib__conv_load_open(cib_ctx *ctx)
 
 /* The open conversations of a tree, in order, safe against unlinking the
  * current one. */
-#define FOR_EACH_CONV(tree, field, cv)                                                             \
-    for (cib__tnode *cib__n = cib__tree_after((tree), 0), *cib__nx = NULL;                         \
-         cib__n && ((cib__nx = cib__tree_next(cib__n)), 1) &&                                      \
-         ((cv) = (cib__conv *)((char *)cib__n - offsetof(cib__conv, field)), 1);                   \
-         cib__n = cib__nx)
-
 int cib__conv_write_without_user(cib_ctx *ctx, const cib__user *u)
 {
     cib__conv *cv;
@@ -517,7 +515,7 @@ int cib__conv_write_delete_inbox(cib_ctx *ctx, const cib__inbox *ib, cib__fplist
             !(dedup->v = cib__calloc(&ctx->mem, k.n, sizeof *dedup->v)))
             rc = cib__nomem(ctx);
         if (kinds[i] == CIB_KIND_CONVERSATION)
-            dedup->convs = k.n;
+            dedup->convs = k.n + (ctx->store_skips_open ? ib->open.count : 0);
         for (size_t j = 0; j < k.n; j++) {
             if (!rc)
                 rc = cib__tx_del(ctx, kinds[i], k.v[j], strlen(k.v[j]));

@@ -13,6 +13,14 @@
 #define CIB__CONV_TREE(field)                                                                      \
     ((ptrdiff_t)offsetof(cib__conv, id) - (ptrdiff_t)offsetof(cib__conv, field))
 
+/* Every conversation of a tree, in order of id (the body may remove the
+ * current one). */
+#define FOR_EACH_CONV(tree, field, cv)                                                             \
+    for (cib__tnode *cib__n = cib__tree_after((tree), 0), *cib__nx = NULL;                         \
+         cib__n && ((cib__nx = cib__tree_next(cib__n)), 1) &&                                      \
+         ((cv) = (cib__conv *)((char *)cib__n - offsetof(cib__conv, field)), 1);                   \
+         cib__n = cib__nx)
+
 /* An open conversation, or NULL. */
 cib__conv *cib__conv_find(cib_ctx *ctx, uint64_t id);
 /* The open conversation of a thread, or NULL. */

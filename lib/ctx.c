@@ -238,6 +238,7 @@ int cib__ctx_new_with(const cib_options *opts, cib_ctx **out, cib__entropy_fn en
         ctx->store_skips = 1u << CIB_KIND_ACCOUNT | 1u << CIB_KIND_USER | 1u << CIB_KIND_TEAM |
                            1u << CIB_KIND_CONTACT | 1u << CIB_KIND_PIPELINE | 1u << CIB_KIND_INBOX |
                            1u << CIB_KIND_CHANNEL | 1u << CIB_KIND_ROUTING;
+        ctx->store_skips_open = 1;
     }
     const char *inbox_name = o.default_inbox_name ? o.default_inbox_name : "Inbox";
     rc = cib__account_open(ctx, inbox_name);

@@ -31,8 +31,9 @@ struct cib_ctx {
      * context's own store is given only what the working set does not
      * hold, since it dies with the context (store.h). */
     uint32_t store_skips;
-    int in_tx;       /* between cib__tx_begin() and cib__tx_end() */
-    int in_callback; /* inside a host callback of an iteration */
+    int store_skips_open; /* ... nor the rows of open conversations */
+    int in_tx;            /* between cib__tx_begin() and cib__tx_end() */
+    int in_callback;      /* inside a host callback of an iteration */
     struct {
         uint32_t max_inboxes, max_id_len, max_name_len, max_text_len;
         uint32_t max_contacts, max_open, max_convs, max_attachments; /* caps.h */

@@ -42,7 +42,26 @@ typedef struct report {
     size_t n_conv, cap_conv;
     author *authors;
     uint64_t replies;
+    /* A store without the open conversations (a context's own): every
+     * conversation of the inbox, whose messages are read one conversation
+     * at a time. */
+    uint64_t *all;
+    size_t n_all, cap_all;
 } report;
+
+static int note_id(report *r, uint64_t id)
+{
+    if (r->n_all == r->cap_all) {
+        size_t cap = r->cap_all ? r->cap_all * 2 : 64;
+        uint64_t *v = cib__realloc(&r->ctx->mem, r->all, cap * sizeof *v);
+        if (!v)
+            return cib__nomem(r->ctx);
+        r->all = v;
+        r->cap_all = cap;
+    }
+    r->all[r->n_all++] = id;
+    return CIB_OK;
+}
 
 static int in_range(const report *r, int64_t t)
 {
@@ -58,6 +77,8 @@ static int row_id(cib_ctx *ctx, const cib_row *row, const char *field, uint64_t 
     return rc;
 }
 
+static int add_conversation(report *r, uint64_t id, int64_t created_at);
+
 static int on_conversation(cib_ctx *ctx, const cib_row *row, void *arg)
 {
     report *r = arg;
@@ -66,8 +87,18 @@ static int on_conversation(cib_ctx *ctx, const cib_row *row, void *arg)
     int rc = cib__row_time(ctx, row, "created_at", 0, &created_at);
     if (!rc && cib__id_parse(row->key, row->key_len, &id))
         rc = cib__fail(ctx, CIB_ESTORAGE, "store holds a malformed conversation key");
-    if (rc || !in_range(r, created_at))
+    if (!rc && ctx->store_skips_open)
+        rc = note_id(r, id);
+    if (rc)
         return rc;
+    return add_conversation(r, id, created_at);
+}
+
+static int add_conversation(report *r, uint64_t id, int64_t created_at)
+{
+    cib_ctx *ctx = r->ctx;
+    if (!in_range(r, created_at))
+        return CIB_OK;
     if (r->n_conv == r->cap_conv) {
         size_t cap = r->cap_conv ? r->cap_conv * 2 : 64;
         received *v = cib__realloc(&ctx->mem, r->conv, cap * sizeof *v);
@@ -199,6 +230,7 @@ static void report_free(report *r)
         cib__free(&ctx->mem, a);
     }
     cib__free(&ctx->mem, r->conv);
+    cib__free(&ctx->mem, r->all);
 }
 
 /* Everything but the output: the passes, the per-user times, the totals. */
@@ -207,10 +239,26 @@ static int gather(report *r, const cib__inbox *ib, int64_t **all, size_t *n_all)
     cib_ctx *ctx = r->ctx;
     int rc = cib__store_find(ctx, CIB_KIND_CONVERSATION, "inbox", ib->id, ib->id_len,
                              on_conversation, r);
+    /* A store that keeps only closed conversations (a context's own): the
+     * open ones from memory. */
+    cib__conv *cv;
+    if (ctx->store_skips_open)
+        FOR_EACH_CONV(&ib->open, in_inbox, cv)
+        {
+            if (rc)
+                break;
+            if (!(rc = note_id(r, cv->id)))
+                rc = add_conversation(r, cv->id, cv->created_at);
+        }
     if (!rc && r->n_conv)
         qsort(r->conv, r->n_conv, sizeof *r->conv, by_id);
-    if (!rc)
+    if (!rc && !ctx->store_skips_open)
         rc = cib__store_find(ctx, CIB_KIND_MESSAGE, "inbox", ib->id, ib->id_len, on_message, r);
+    for (size_t i = 0; i < r->n_all && !rc; i++) { /* the messages of each */
+        char key[21];
+        size_t kn = cib__id_key(r->all[i], key);
+        rc = cib__store_find(ctx, CIB_KIND_MESSAGE, "conversation", key, kn, on_message, r);
+    }
     size_t n = 0;
     for (size_t i = 0; i < r->n_conv && !rc; i++)
         n += r->conv[i].first_by != NULL;

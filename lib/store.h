@@ -66,9 +66,11 @@ int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_
 
 /* Whether rows of this kind go to the store: all of them for a host's
  * store; for the context's own store (which dies with the context) only
- * what the working set does not hold: conversations, messages, message
- * ids, threads and tickets. A writer may test this before building a row;
- * cib__tx_put() and cib__tx_del() drop the others anyway. */
+ * what the working set does not hold: closed conversations (an open one's
+ * row is deleted instead: ctx->store_skips_open; readers of conversation
+ * rows add the open ones from memory), messages, message ids, threads and
+ * tickets. A writer may test this before building a row; cib__tx_put()
+ * and cib__tx_del() drop the others anyway. */
 static inline int cib__store_keeps(const cib_ctx *ctx, int kind)
 {
     return !(ctx->store_skips >> kind & 1u);

@@ -200,10 +200,14 @@ static void test_own_store_keeps_what_memory_does_not(void **state)
     for (size_t i = 0; i < sizeof skipped / sizeof skipped[0]; i++)
         if (rows_of(st, skipped[i]))
             fail_msg("the context's own store holds %s rows", cib_kind_name(skipped[i]));
-    assert_int_equal(rows_of(st, CIB_KIND_CONVERSATION), 1);
+    assert_int_equal(rows_of(st, CIB_KIND_CONVERSATION), 0); /* open: in memory only */
     assert_int_equal(rows_of(st, CIB_KIND_MESSAGE), 2);
     assert_int_equal(rows_of(st, CIB_KIND_DEDUP), 2);
     assert_int_equal(rows_of(st, CIB_KIND_THREAD), 1);
+    assert_int_equal(cib_close(ctx, "alice", CIB_NTS, 3), CIB_OK); /* closed: history */
+    assert_int_equal(rows_of(st, CIB_KIND_CONVERSATION), 1);
+    assert_int_equal(cib_reopen(ctx, "alice", CIB_NTS, 3), CIB_OK); /* open again: gone */
+    assert_int_equal(rows_of(st, CIB_KIND_CONVERSATION), 0);
     cib_ctx_free(ctx);
 
     cib_store mem;
@@ -222,6 +226,147 @@ static void test_own_store_keeps_what_memory_does_not(void **state)
     mem.close(mem.user_data);
 }
 
+/* ---- the same account on both kinds of store ---- */
+
+static int64_t now_ms;
+
+static int64_t fixed_clock(void *data)
+{
+    (void)data;
+    return now_ms;
+}
+
+static int send_ok(void *data, const cib_outbound *m)
+{
+    (void)data;
+    (void)m;
+    return 0;
+}
+
+typedef struct digest {
+    char text[4096];
+    size_t n;
+} digest;
+
+static int add_user_row(void *data, const cib_report_user *row)
+{
+    digest *d = data;
+    d->n +=
+        (size_t)snprintf(d->text + d->n, sizeof d->text - d->n, " %s:%llu/%llu/%lld", row->user,
+                         (unsigned long long)row->replies, (unsigned long long)row->first_responses,
+                         (long long)row->first_response_median_ms);
+    return 0;
+}
+
+/* A day of work: conversations opened, answered, closed, reopened by a
+ * follow-up, reopened by hand; then what the account says of it. */
+static void work_and_read(cib_ctx *ctx, digest *d)
+{
+    now_ms = 1767571200000;
+    fill(ctx); /* alice, "mail", carol's thread th: conversation 3 */
+    cib_user_def u = CIB_USER_DEF_INIT;
+    u.id = "bob";
+    u.name = "Bob";
+    assert_int_equal(cib_user_add(ctx, &u), CIB_OK);
+    uint64_t convs[12];
+    for (int i = 0; i < 12; i++) {
+        now_ms += 60000;
+        char id[16], from[48];
+        snprintf(id, sizeof id, "w%d", i);
+        snprintf(from, sizeof from, "c%d@example.test", i % 5);
+        cib_inbound m = CIB_INBOUND_INIT;
+        m.channel = "mail";
+        m.msg_id = id;
+        m.from = from;
+        m.thread = id;
+        m.text = "help";
+        cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+        assert_int_equal(cib_ingest(ctx, &m, &r), CIB_OK);
+        convs[i] = r.conversation;
+    }
+    for (int i = 0; i < 12; i++) {
+        now_ms += 30000;
+        if (i % 3 != 2)
+            assert_int_equal(cib_reply(ctx, i % 2 ? "bob" : "alice", CIB_NTS, convs[i], "ok",
+                                       CIB_NTS, NULL, 0, NULL),
+                             CIB_OK);
+        if (i % 2 == 0)
+            assert_int_equal(cib_close(ctx, "alice", CIB_NTS, convs[i]), CIB_OK);
+    }
+    now_ms += 60000;
+    cib_inbound m = CIB_INBOUND_INIT; /* a follow-up reopens w0 */
+    m.channel = "mail";
+    m.msg_id = "again";
+    m.from = "c0@example.test";
+    m.thread = "w0";
+    m.text = "still broken";
+    cib_ingest_result r = CIB_INGEST_RESULT_INIT;
+    assert_int_equal(cib_ingest(ctx, &m, &r), CIB_OK);
+    assert_true(r.reopened);
+    assert_int_equal(cib_reopen(ctx, "alice", CIB_NTS, convs[4]), CIB_OK);
+    assert_int_equal(cib_reply(ctx, "bob", CIB_NTS, convs[4], "back", CIB_NTS, NULL, 0, NULL),
+                     CIB_OK);
+    /* What it says: the report, contacts that cannot go, the cap count. */
+    cib_report_def q = CIB_REPORT_DEF_INIT;
+    q.inbox = "default";
+    q.from = 0;
+    q.to = now_ms + 1;
+    cib_report rep = CIB_REPORT_INIT;
+    d->n = 0;
+    assert_int_equal(cib_report_get(ctx, &q, &rep, add_user_row, d), CIB_OK);
+    d->n += (size_t)snprintf(d->text + d->n, sizeof d->text - d->n,
+                             " | received %llu replies %llu first %llu median %lld p90 %lld",
+                             (unsigned long long)rep.received, (unsigned long long)rep.replies,
+                             (unsigned long long)rep.first_responses,
+                             (long long)rep.first_response_median_ms,
+                             (long long)rep.first_response_p90_ms);
+    assert_true(rep.replies > 0);
+    const char *contacts[] = {"cib:c2", "cib:c6", "cib:c8"};
+    for (size_t i = 0; i < 3; i++)
+        d->n += (size_t)snprintf(d->text + d->n, sizeof d->text - d->n, " rm %s=%s", contacts[i],
+                                 cib_status_name(cib_contact_remove(ctx, contacts[i], CIB_NTS)));
+    assert_int_equal(cib_limit(ctx, CIB_LIMIT_CONVERSATIONS, 13, NULL), CIB_OK);
+    cib_inbound over = CIB_INBOUND_INIT; /* 13 conversations exist: a 14th is refused */
+    over.channel = "mail";
+    over.msg_id = "over";
+    over.from = "new@example.test";
+    over.text = "hi";
+    cib_ingest_result ro = CIB_INGEST_RESULT_INIT;
+    d->n += (size_t)snprintf(d->text + d->n, sizeof d->text - d->n, " cap=%s",
+                             cib_status_name(cib_ingest(ctx, &over, &ro)));
+}
+
+/* R-HOST-1, R-REPORT-1: a context's own store keeps no open conversations,
+ * and every reader of conversations adds them from memory: reports (with
+ * the replies in open conversations), the contacts that have conversations,
+ * the conversation cap's count all say what they say on a store that keeps
+ * everything. */
+static void test_own_store_reads_like_a_full_one_R_REPORT_1(void **state)
+{
+    (void)state;
+    cib_sender snd = CIB_SENDER_INIT;
+    snd.email = send_ok;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.clock = fixed_clock;
+    o.sender = &snd;
+    cib_ctx *own = NULL, *full = NULL;
+    assert_int_equal(cib_ctx_new(&o, &own), CIB_OK);
+    assert_true(own->store_skips_open);
+    static digest a, b;
+    work_and_read(own, &a);
+    cib_store mem;
+    assert_int_equal(cib_memstore_new(NULL, &mem), CIB_OK);
+    o.store = &mem;
+    assert_int_equal(cib_ctx_new(&o, &full), CIB_OK);
+    work_and_read(full, &b);
+    assert_string_equal(a.text, b.text);
+    assert_non_null(strstr(a.text, "cap=limit"));
+    assert_non_null(strstr(a.text, "rm cib:c2=conflict"));
+    cib_ctx_free(own);
+    cib_ctx_free(full);
+    mem.close(mem.user_data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_final_frees_and_delivers),
         cmocka_unit_test(test_long_log),
         cmocka_unit_test(test_own_store_keeps_what_memory_does_not),
+        cmocka_unit_test(test_own_store_reads_like_a_full_one_R_REPORT_1),
     };
     return TENV_RUN(tests);
 }
