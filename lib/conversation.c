@@ -566,6 +566,10 @@ void cib__conv_drop_inbox(cib_ctx *ctx, cib__inbox *ib, cib__fplist *dedup)
 void cib__conv_emit(cib_ctx *ctx, int type, const cib__conv *cv, const cib__user *user,
                     uint64_t message, int kind)
 {
+    /* Without a listener an event is neither delivered nor queued in a
+     * batch (cib__emit): build none. */
+    if (!ctx->on_event)
+        return;
     cib_event ev;
     memset(&ev, 0, sizeof ev);
     ev.type = type;

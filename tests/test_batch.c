@@ -525,6 +525,53 @@ static void test_batch_commit_nomem_is_nomem_R_HOST_1(void **state)
     mem.close(mem.user_data);
 }
 
+static void count_event(void *ud, const cib_event *ev)
+{
+    (void)ev;
+    ++*(int *)ud;
+}
+
+/* Events reach a listener, one message at a time and in a batch (after the
+ * commit); without a listener none is built or queued: the same batch makes
+ * fewer allocations, none for an event queue. */
+static void test_events_only_with_a_listener(void **state)
+{
+    (void)state;
+    long allocs[2];
+    for (int listen = 0; listen < 2; listen++) {
+        int events = 0;
+        tenv *e = tenv_new();
+        if (listen) {
+            e->opts.on_event = count_event;
+            e->opts.event_user_data = &events;
+            tenv_reopen(e);
+        }
+        setup(e);
+        /* One message: created, assigned, message. */
+        ingest_msg(e, "mail", "one", "carol@example.test", NULL);
+        assert_int_equal(events, listen ? 3 : 0);
+        cib_inbound m[3] = {
+            inbound_msg("mail", "b1", "dave@example.test", "t1"),
+            inbound_msg("mail", "b2", "dave@example.test", "t1"), /* joins b1's */
+            inbound_msg("chat", "b3", "visitor-9", "s9"),
+        };
+        cib_ingest_result r[3];
+        for (int i = 0; i < 3; i++) {
+            cib_ingest_result init = CIB_INGEST_RESULT_INIT;
+            r[i] = init;
+        }
+        int st[3];
+        long before = e->fa.count;
+        expect_status(e, cib_ingest_batch(e->ctx, m, 3, r, st), CIB_OK, NULL);
+        allocs[listen] = e->fa.count - before;
+        /* created, assigned, message; message; created, message */
+        assert_int_equal(events, listen ? 3 + 6 : 0);
+        tenv_free(e);
+    }
+    /* With a listener, one more: the queue of the batch's events. */
+    assert_int_equal(allocs[1], allocs[0] + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +582,7 @@ int main(void)
         cmocka_unit_test(test_failure_flag_rolls_back_R_HOST_1),
         cmocka_unit_test(test_undone_without_the_store_R_HOST_1),
         cmocka_unit_test(test_batch_commit_nomem_is_nomem_R_HOST_1),
+        cmocka_unit_test(test_events_only_with_a_listener),
     };
     return TENV_RUN(tests);
 }
