@@ -17,31 +17,80 @@
 #include "rule.h"
 #include "user.h"
 
+static const uint64_t pow10s[20] = {1ull,
+                                    10ull,
+                                    100ull,
+                                    1000ull,
+                                    10000ull,
+                                    100000ull,
+                                    1000000ull,
+                                    10000000ull,
+                                    100000000ull,
+                                    1000000000ull,
+                                    10000000000ull,
+                                    100000000000ull,
+                                    1000000000000ull,
+                                    10000000000000ull,
+                                    100000000000000ull,
+                                    1000000000000000ull,
+                                    10000000000000000ull,
+                                    100000000000000000ull,
+                                    1000000000000000000ull,
+                                    10000000000000000000ull};
+
+/* Decimal digits of v (1 for 0). */
+static size_t n_digits(uint64_t v)
+{
+#if defined(__GNUC__)
+    /* floor(log10(2^bits)) from the bit length, one less if v is below that
+     * power of ten */
+    size_t t = (size_t)(64 - __builtin_clzll(v | 1)) * 1233 >> 12;
+    return t + ((v | 1) >= pow10s[t]);
+#else
+    size_t n = 1;
+    while (n < 20 && v >= pow10s[n])
+        n++;
+    return n;
+#endif
+}
+
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324"
+                                  "25262728293031323334353637383940414243444546474849"
+                                  "50515253545556575859606162636465666768697071727374"
+                                  "75767778798081828384858687888990919293949596979899";
+
+/* The digits of v < 2^32 ending at end, two per division. */
+static void put_u32(char *end, uint32_t v)
+{
+    while (v >= 100) {
+        unsigned d = (v % 100) * 2;
+        v /= 100;
+        *--end = digit_pairs[d + 1];
+        *--end = digit_pairs[d];
+    }
+    if (v >= 10) {
+        *--end = digit_pairs[v * 2 + 1];
+        *--end = digit_pairs[v * 2];
+    } else {
+        *--end = (char)('0' + v);
+    }
+}
+
 size_t cib__id_key(uint64_t id, char *buf)
 {
-    /* Two digits per division, written from the end: ids are formatted for
-     * every row key the hot path writes. */
-    static const char pairs[] = "00010203040506070809101112131415161718192021222324"
-                                "25262728293031323334353637383940414243444546474849"
-                                "50515253545556575859606162636465666768697071727374"
-                                "75767778798081828384858687888990919293949596979899";
-    size_t n = 1;
-    for (uint64_t v = id; v >= 10; v /= 10)
-        n++;
+    /* Ids are formatted for every row key the hot path writes: the length
+     * from the bit length, then two digits per division, in 32 bits once
+     * the rest fits. */
+    size_t n = n_digits(id);
     char *p = buf + n;
     *p = '\0';
-    while (id >= 100) {
+    while (id > UINT32_MAX) {
         unsigned d = (unsigned)(id % 100) * 2;
         id /= 100;
-        *--p = pairs[d + 1];
-        *--p = pairs[d];
+        *--p = digit_pairs[d + 1];
+        *--p = digit_pairs[d];
     }
-    if (id >= 10) {
-        *--p = pairs[id * 2 + 1];
-        *--p = pairs[id * 2];
-    } else {
-        *--p = (char)('0' + id);
-    }
+    put_u32(p, (uint32_t)id);
     return n;
 }
 

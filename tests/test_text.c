@@ -113,6 +113,59 @@ static void test_id_key_every_length(void **state)
     }
 }
 
+/* Edge values of cib__id_key, where the digit count or the 8-digit split
+ * changes: exactly the digits and the NUL are written. */
+static void test_id_key_edges(void **state)
+{
+    (void)state;
+    static const uint64_t vals[] = {0,
+                                    1,
+                                    9,
+                                    10,
+                                    11,
+                                    99,
+                                    100,
+                                    101,
+                                    999,
+                                    1000,
+                                    9999,
+                                    10000,
+                                    10001,
+                                    99999999,
+                                    100000000,
+                                    100000001,
+                                    4294967295u,
+                                    4294967296u,
+                                    4294967297u,
+                                    9999999999999999u,
+                                    10000000000000000u,
+                                    10000000000000001u,
+                                    9999999999999999999u,
+                                    10000000000000000000u,
+                                    UINT64_MAX - 1,
+                                    UINT64_MAX};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        char want[32], got[32];
+        memset(got, 'x', sizeof got);
+        size_t n = cib__id_key(vals[i], got);
+        snprintf(want, sizeof want, "%" PRIu64, vals[i]);
+        assert_string_equal(got, want);
+        assert_int_equal(n, strlen(want));
+        for (size_t j = n + 1; j < sizeof got; j++)
+            assert_int_equal(got[j], 'x');
+        uint64_t back = 0;
+        assert_int_equal(cib__id_parse(got, n, &back), 0);
+        assert_true(back == vals[i]);
+    }
+    /* Every value below 100,000. */
+    for (uint64_t v = 0; v < 100000; v++) {
+        char want[32], got[32];
+        cib__id_key(v, got);
+        snprintf(want, sizeof want, "%" PRIu64, v);
+        assert_string_equal(got, want);
+    }
+}
+
 /* The email check as written out byte by byte: 0 and the lower-cased
  * address, or 1 with the offset of a refused character, or 2 for a
  * misplaced '.'. Only called on texts with one '@' in the middle. */
@@ -193,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_text_every_offset),
         cmocka_unit_test(test_id_key_every_length),
+        cmocka_unit_test(test_id_key_edges),
         cmocka_unit_test(test_email_every_byte_every_offset_R_CONV_1),
     };
     return TENV_RUN(tests);
