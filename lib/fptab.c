@@ -223,17 +223,43 @@ void cib__fptab_remove(cib__fptab *t, cib__fp fp)
     }
 }
 
+/* The 8 hex digits of v, the first (most significant) in the lowest byte of
+ * the word: each nibble spread to a byte, then '0' or 'a' - 10 added. */
+static uint64_t hex8(uint32_t v)
+{
+    uint64_t x = v;
+    x = (x | x << 16) & 0x0000FFFF0000FFFFull;
+    x = (x | x << 8) & 0x00FF00FF00FF00FFull;
+    x = (x | x << 4) & 0x0F0F0F0F0F0F0F0Full; /* nibble i of v in byte i */
+    const uint64_t ones = 0x0101010101010101ull;
+    uint64_t letter = ((x + 6 * ones) >> 4) & ones; /* nibble >= 10 */
+    x += 0x30 * ones + letter * ('a' - '0' - 10);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap64(x);
+#else
+    uint64_t r = 0; /* byte i to byte 7 - i */
+    for (int i = 0; i < 8; i++)
+        r |= ((x >> (8 * i)) & 0xFF) << (8 * (7 - i));
+    return r;
+#endif
+}
+
+static void put8(char *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &w, 8);
+#else
+    for (int i = 0; i < 8; i++)
+        p[i] = (char)((w >> (8 * i)) & 0xFF);
+#endif
+}
+
 void cib__fp_hex(cib__fp fp, char *buf)
 {
-    static const char digits[] = "0123456789abcdef";
-    uint64_t parts[2] = {fp.hi, fp.lo};
-    for (int p = 0; p < 2; p++) {
-        uint64_t v = parts[p];
-        for (int i = 15; i >= 0; i -= 2, v >>= 8) { /* a byte at a time */
-            buf[p * 16 + i] = digits[v & 15];
-            buf[p * 16 + i - 1] = digits[(v >> 4) & 15];
-        }
-    }
+    put8(buf, hex8((uint32_t)(fp.hi >> 32)));
+    put8(buf + 8, hex8((uint32_t)fp.hi));
+    put8(buf + 16, hex8((uint32_t)(fp.lo >> 32)));
+    put8(buf + 24, hex8((uint32_t)fp.lo));
     buf[32] = '\0';
 }
 

@@ -1,6 +1,7 @@
 /* test_fptab.c - white-box tests of the fingerprint tables (lib/fptab.c):
  * probing runs and backward-shift deletion (also across the end of the
  * table), growth and its failure, hex form and fingerprints. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -519,6 +520,30 @@ static void test_reserve_failure_leaves_table_unchanged(void **state)
     env_done(&e);
 }
 
+/* cib__fp_hex against snprintf: every nibble value at every one of the 32
+ * positions, and random fingerprints; exactly 32 digits and the NUL. */
+static void test_fp_hex_every_nibble(void **state)
+{
+    (void)state;
+    char want[40], got[40];
+    uint64_t rng = 11;
+    for (int i = 0; i < 32 * 16 + 1000; i++) {
+        cib__fp fp;
+        if (i < 32 * 16) {
+            uint64_t nib = (uint64_t)(i % 16) << (i / 16 % 16 * 4);
+            fp = i / 16 < 16 ? mkfp(nib, 0) : mkfp(0, nib);
+        } else {
+            fp = mkfp(rng_next(&rng), rng_next(&rng));
+        }
+        memset(got, 'x', sizeof got);
+        cib__fp_hex(fp, got);
+        snprintf(want, sizeof want, "%016llx%016llx", (unsigned long long)fp.hi,
+                 (unsigned long long)fp.lo);
+        assert_string_equal(got, want);
+        assert_int_equal(got[33], 'x');
+    }
+}
+
 static void test_fp_hex_parse_round_trip(void **state)
 {
     (void)state;
@@ -1001,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_reserve_doubles_capacity_and_keeps_contents),
         cmocka_unit_test(test_reserve_failure_leaves_table_unchanged),
         cmocka_unit_test(test_fp_hex_parse_round_trip),
+        cmocka_unit_test(test_fp_hex_every_nibble),
         cmocka_unit_test(test_fp_parse_rejects_malformed),
         cmocka_unit_test(test_fingerprint_deterministic_seeded_length_aware),
         cmocka_unit_test(test_fingerprint_long_parts_deterministic_seeded_length_aware),
