@@ -67,8 +67,67 @@ static int text_fail(cib_ctx *ctx, const char *arg, long index, const char *what
     return cib__fail(ctx, CIB_EINVAL, "invalid argument: '%s' %s %zu", name, what, at);
 }
 
+/* 1 if all n bytes at s are printable ASCII (0x20..0x7E). */
+static int printable_ascii(const unsigned char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t w;
+    if (n < 8) {
+        if (n < 4) {
+            for (size_t i = 0; i < n; i++)
+                if (s[i] < 0x20 || s[i] >= 0x7F)
+                    return 0;
+            return 1;
+        }
+        uint32_t first, last; /* 4 to 7 bytes: the first four and the last four */
+        memcpy(&first, s, 4);
+        memcpy(&last, s + n - 4, 4);
+        w = first | (uint64_t)last << 32;
+        return !(((w - ones * 0x20) & ~w & highs) | (((w + ones) | w) & highs));
+    }
+    /* eight at a time, the last eight overlapping the ones before */
+    for (size_t i = 0;; i += 8) {
+        if (i + 8 > n)
+            i = n - 8;
+        memcpy(&w, s + i, 8);
+        /* some byte < 0x20, or > 0x7E (0x7F and up: its high bit after +1) */
+        if (((w - ones * 0x20) & ~w & highs) | (((w + ones) | w) & highs))
+            return 0;
+        if (i + 8 == n)
+            return 1;
+    }
+}
+
+static int check_text_full(cib_ctx *ctx, const char *arg, long index, const char *p, size_t n,
+                           size_t max, int flags, cib__str *out);
+
 int cib__check_text(cib_ctx *ctx, const char *arg, long index, const char *p, size_t n, size_t max,
                     int flags, cib__str *out)
+{
+    /* The common cases first: a given length, within bounds, all printable
+     * ASCII; an optional string left out. Anything else takes the full
+     * check, from the start. */
+    if (p && n != CIB_NTS && n <= max && (n || (flags & CIB__TEXT_EMPTY_OK)) &&
+        printable_ascii((const unsigned char *)p, n)) {
+        out->p = p;
+        out->n = n;
+        return CIB_OK;
+    }
+    if (!p && (flags & CIB__TEXT_OPTIONAL)) {
+        out->p = NULL;
+        out->n = 0;
+        return CIB_OK;
+    }
+    return check_text_full(ctx, arg, index, p, n, max, flags, out);
+}
+
+/* Not inlined: the common case above does without its stack frame. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static int
+check_text_full(cib_ctx *ctx, const char *arg, long index, const char *p, size_t n, size_t max,
+                int flags, cib__str *out)
 {
     out->p = NULL;
     out->n = 0;
@@ -156,6 +215,54 @@ static int email_char_ok(unsigned char c)
     }
 }
 
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* The high bit of each byte of w (all below 0x80) that lies in lo..hi. */
+static uint64_t bytes_in(uint64_t w, unsigned lo, unsigned hi)
+{
+    return (w + ONES * (0x80 - lo)) & ~(w + ONES * (0x7F - hi)) & HIGHS;
+}
+
+/* The high bit of each byte of w equal to c. */
+static uint64_t bytes_eq(uint64_t w, unsigned c)
+{
+    uint64_t x = w ^ (ONES * c);
+    return ~(((x & ~HIGHS) + ~HIGHS) | x) & HIGHS;
+}
+
+/* Eight bytes of an address at s + i, the '@' at `local`, checked, scanned
+ * for ".." and lower-cased into dst + i, if they are all ASCII letters,
+ * digits, '-', '.', '/' or that '@': 0 if not (they are then left to the
+ * byte-wise check). *dots gets a pair of dots inside the eight. */
+static int email_word(const unsigned char *s, size_t i, size_t local, char *dst, int *dots)
+{
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (w & HIGHS)
+        return 0;
+    uint64_t t = w | ONES * 0x20; /* A-Z to a-z; digits, '-', '.', '/' stay */
+    uint64_t ok = bytes_in(t, 'a', 'z') | bytes_in(t, '-', '9');
+    if (local - i < 8) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        ok |= 0x80ull << (8 * (7 - (local - i)));
+#else
+        ok |= 0x80ull << (8 * (local - i));
+#endif
+    }
+    if (ok != HIGHS)
+        return 0;
+    uint64_t d = bytes_eq(w, '.');
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    *dots |= (d & d >> 8) != 0;
+#else
+    *dots |= (d & d << 8) != 0;
+#endif
+    w += bytes_in(w, 'A', 'Z') >> 2; /* 0x80 >> 2 == 'a' - 'A' */
+    memcpy(dst + i, &w, 8);
+    return 1;
+}
+
 int cib__arg_email(cib_ctx *ctx, const char *arg, const char *p, size_t n, int optional,
                    cib__email *out)
 {
@@ -171,25 +278,45 @@ int cib__arg_email(cib_ctx *ctx, const char *arg, const char *p, size_t n, int o
     if (!at || local == 0 || local > 64 || local + 1 == s.n)
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: '%s' is not an email address (local@domain)", arg);
+    /* One pass: the characters, pairs of dots, the lower-case copy; eight
+     * bytes at a time while they are plain (the last eight may overlap the
+     * ones before), byte by byte through the next eight where they are not. */
     const unsigned char *u = (const unsigned char *)s.p;
-    for (size_t i = 0; i < s.n; i++) {
-        if (i == local)
-            continue;
-        if (!email_char_ok(u[i]))
-            return cib__fail(ctx, CIB_EINVAL,
-                             "invalid argument: '%s' has a character not allowed in an email "
-                             "address at offset %zu",
-                             arg, i);
+    int dots = 0;
+    size_t i = 0;
+    while (i < s.n) {
+        if (s.n >= 8) {
+            size_t w = i + 8 <= s.n ? i : s.n - 8;
+            if (email_word(u, w, local, out->s, &dots)) {
+                i = w + 8;
+                continue;
+            }
+        }
+        size_t end = i + 8 < s.n ? i + 8 : s.n;
+        for (; i < end; i++) {
+            unsigned char c = u[i];
+            if (i != local && !email_char_ok(c)) {
+                out->s[0] = '\0';
+                return cib__fail(ctx, CIB_EINVAL,
+                                 "invalid argument: '%s' has a character not allowed in an "
+                                 "email address at offset %zu",
+                                 arg, i);
+            }
+            dots |= i > 0 && c == '.' && u[i - 1] == '.';
+            out->s[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : (char)c;
+        }
     }
+    /* pairs across the eight-byte words */
+    for (size_t j = 8; j < s.n && !dots; j += 8)
+        dots |= u[j] == '.' && u[j - 1] == '.';
     const char *dom = at + 1;
     size_t dn = s.n - local - 1;
-    int dots = dom[0] == '.' || dom[dn - 1] == '.' || s.p[0] == '.' || s.p[local - 1] == '.';
-    for (size_t i = 1; i < s.n; i++) /* no ".." in either part (RFC 5322 dot-atom) */
-        dots |= s.p[i] == '.' && s.p[i - 1] == '.';
-    if (dots)
+    dots |= dom[0] == '.' || dom[dn - 1] == '.' || s.p[0] == '.' || s.p[local - 1] == '.';
+    if (dots) {
+        out->s[0] = '\0';
         return cib__fail(ctx, CIB_EINVAL,
                          "invalid argument: '%s' has a misplaced '.' in an email address", arg);
-    cib__ascii_lower(out->s, s.p, s.n);
+    }
     out->s[s.n] = '\0';
     out->n = s.n;
     return CIB_OK;

@@ -81,6 +81,64 @@ static void test_check_text_every_offset(void **state)
     cib_ctx_free(ctx);
 }
 
+/* The cases beside the all-ASCII fast path of cib__check_text: CIB_NTS,
+ * the length bound, empty and NULL strings by flag, and tabs at every
+ * offset of multi-line text of 1 to 20 bytes. */
+static void test_check_text_flags_and_bounds(void **state)
+{
+    (void)state;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(NULL, &ctx), CIB_OK);
+    char buf[40];
+    cib__str out;
+    for (size_t n = 0; n <= 20; n++) {
+        memset(buf, 'q', sizeof buf);
+        buf[n] = '\0';
+        /* NUL-terminated, bounded at 20 and at n */
+        int rc = cib__check_text(ctx, "t", -1, buf, CIB_NTS, 20, 0, &out);
+        if (n == 0) {
+            assert_int_equal(rc, CIB_EINVAL);
+            assert_non_null(strstr(cib_errmsg(ctx), "'t' is empty"));
+            assert_int_equal(
+                cib__check_text(ctx, "t", -1, buf, CIB_NTS, 20, CIB__TEXT_EMPTY_OK, &out), CIB_OK);
+            assert_int_equal(out.n, 0);
+        } else {
+            assert_int_equal(rc, CIB_OK);
+            assert_int_equal(out.n, n);
+            assert_ptr_equal(out.p, buf);
+            assert_int_equal(cib__check_text(ctx, "t", -1, buf, n, n, 0, &out), CIB_OK);
+            out.p = buf;
+            assert_int_equal(cib__check_text(ctx, "t", 3, buf, n, n - 1, 0, &out), CIB_EINVAL);
+            assert_null(out.p);
+            char want[64];
+            snprintf(want, sizeof want, "'t[3]' is longer than %zu bytes", n - 1);
+            assert_non_null(strstr(cib_errmsg(ctx), want));
+            buf[n] = 'q'; /* longer than the bound before its NUL */
+            buf[21] = '\0';
+            assert_int_equal(cib__check_text(ctx, "t", -1, buf, CIB_NTS, n, 0, &out), CIB_EINVAL);
+            buf[n] = '\0';
+        }
+        for (size_t at = 0; at < n; at++) {
+            memset(buf, 'q', sizeof buf);
+            buf[at] = '\t';
+            assert_int_equal(cib__check_text(ctx, "t", -1, buf, n, 20, 0, &out), CIB_EINVAL);
+            char want[64];
+            snprintf(want, sizeof want, "control character at offset %zu", at);
+            assert_non_null(strstr(cib_errmsg(ctx), want));
+            assert_int_equal(cib__check_text(ctx, "t", -1, buf, n, 20, CIB__TEXT_MULTILINE, &out),
+                             CIB_OK);
+            assert_int_equal(out.n, n);
+        }
+    }
+    out.p = "x";
+    assert_int_equal(cib__check_text(ctx, "t", -1, NULL, 3, 20, CIB__TEXT_OPTIONAL, &out), CIB_OK);
+    assert_null(out.p);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(cib__check_text(ctx, "t", -1, NULL, 3, 20, 0, &out), CIB_EINVAL);
+    assert_non_null(strstr(cib_errmsg(ctx), "'t' is NULL"));
+    cib_ctx_free(ctx);
+}
+
 static void test_id_key_every_length(void **state)
 {
     (void)state;
@@ -241,13 +299,105 @@ static void test_email_every_byte_every_offset_R_CONV_1(void **state)
     cib_ctx_free(ctx);
 }
 
+/* Checks one address against the model (s NUL-terminated, its one '@' at
+ * `at`), counting the outcome. */
+static void expect_email(cib_ctx *ctx, const char *s, size_t n, size_t at, int *checked)
+{
+    char want[80];
+    size_t bad = 0;
+    int m = model_email(s, n, at, want, &bad);
+    cib__email out;
+    int rc = cib__arg_email(ctx, "email", s, n, 0, &out);
+    checked[m]++;
+    if (m == 0) {
+        if (rc != CIB_OK)
+            fail_msg("'%s': refused: %s", s, cib_errmsg(ctx));
+        assert_int_equal(out.n, n);
+        assert_memory_equal(out.s, want, n + 1);
+        return;
+    }
+    assert_int_equal(rc, CIB_EINVAL);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(out.s[0], '\0');
+    char frag[64];
+    if (m == 1)
+        snprintf(frag, sizeof frag, "at offset %zu", bad);
+    else
+        snprintf(frag, sizeof frag, "misplaced '.'");
+    if (!strstr(cib_errmsg(ctx), frag))
+        fail_msg("'%s': want '%s' in: %s", s, frag, cib_errmsg(ctx));
+}
+
+/* The email check at every length from 3 to 40 bytes (around the 8-byte
+ * words it is scanned in), the '@' near either end and in the middle: every
+ * printable ASCII byte, a two-byte UTF-8 letter, a NUL, a lone
+ * continuation byte and two dots at every offset (R-CONV-1). */
+static void test_email_every_length_R_CONV_1(void **state)
+{
+    (void)state;
+    cib_ctx *ctx;
+    assert_int_equal(cib_ctx_new(NULL, &ctx), CIB_OK);
+    static const char fill[] = "aB3-xZ9q/Kt0";
+    int checked[3] = {0, 0, 0};
+    char s[48];
+    for (size_t n = 3; n <= 40; n++) {
+        size_t ats[3] = {1, n / 2, n - 2};
+        for (int k = 0; k < 3; k++) {
+            size_t at = ats[k];
+            char base[48];
+            for (size_t i = 0; i < n; i++)
+                base[i] = fill[(i * 5 + n) % (sizeof fill - 1)];
+            base[at] = '@';
+            base[n] = '\0';
+            expect_email(ctx, base, n, at, checked);
+            for (size_t i = 0; i < n; i++) {
+                if (i == at)
+                    continue;
+                for (int c = 0x20; c < 0x7F; c++) {
+                    if (c == '@' && i < at)
+                        continue; /* it would be the first '@' */
+                    memcpy(s, base, n + 1);
+                    s[i] = (char)c;
+                    expect_email(ctx, s, n, at, checked);
+                }
+                if (i + 1 < n && i + 1 != at) {
+                    memcpy(s, base, n + 1);
+                    s[i] = '.';
+                    s[i + 1] = '.';
+                    expect_email(ctx, s, n, at, checked);
+                    s[i] = (char)0xC3; /* é, taken as it is */
+                    s[i + 1] = (char)0xA9;
+                    expect_email(ctx, s, n, at, checked);
+                }
+                const char odd[2] = {0x00, (char)0x80};
+                const char *what[2] = {"NUL byte at offset", "not valid UTF-8 at offset"};
+                for (int j = 0; j < 2; j++) {
+                    memcpy(s, base, n + 1);
+                    s[i] = odd[j];
+                    cib__email out;
+                    assert_int_equal(cib__arg_email(ctx, "email", s, n, 0, &out), CIB_EINVAL);
+                    assert_int_equal(out.n, 0);
+                    char frag[64];
+                    snprintf(frag, sizeof frag, "%s %zu", what[j], i);
+                    if (!strstr(cib_errmsg(ctx), frag))
+                        fail_msg("want '%s' in: %s", frag, cib_errmsg(ctx));
+                }
+            }
+        }
+    }
+    assert_true(checked[0] > 10000 && checked[1] > 10000 && checked[2] > 1000);
+    cib_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_text_every_offset),
+        cmocka_unit_test(test_check_text_flags_and_bounds),
         cmocka_unit_test(test_id_key_every_length),
         cmocka_unit_test(test_id_key_edges),
         cmocka_unit_test(test_email_every_byte_every_offset_R_CONV_1),
+        cmocka_unit_test(test_email_every_length_R_CONV_1),
     };
     return TENV_RUN(tests);
 }
