@@ -298,7 +298,10 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
     cib__rowb_textn(&b, "inbox", ib->id, ib->id_len);
     cib__rowb_textn(&b, "channel", cv->channel->id, cv->channel->id_len);
     cib__rowb_textn(&b, "contact", cv->contact->id, cv->contact->id_len);
-    cib__rowb_text(&b, "assignee", cv->assignee ? cv->assignee->id : NULL);
+    if (cv->assignee)
+        cib__rowb_textn(&b, "assignee", cv->assignee->id, cv->assignee->id_len);
+    else
+        cib__rowb_text(&b, "assignee", NULL);
     cib__rowb_text(&b, "reason", cib__reason_name(cv->reason));
     cib__rowb_text(&b, "status", status == CIB_STATUS_OPEN ? "open" : "closed");
     cib__rowb_int(&b, "created_at", cv->created_at);

@@ -61,8 +61,14 @@ int cib__message_write(cib_ctx *ctx, const cib__msg *m)
     cib__rowb_textn(&b, "inbox", ib->id, ib->id_len);
     cib__rowb_textn(&b, "channel", m->channel->id, m->channel->id_len);
     cib__rowb_text(&b, "kind", cib__message_kind_name(m->kind));
-    cib__rowb_text(&b, "author", m->author ? m->author->id : NULL);
-    cib__rowb_text(&b, "contact", m->contact ? m->contact->id : NULL);
+    if (m->author)
+        cib__rowb_textn(&b, "author", m->author->id, m->author->id_len);
+    else
+        cib__rowb_text(&b, "author", NULL);
+    if (m->contact)
+        cib__rowb_textn(&b, "contact", m->contact->id, m->contact->id_len);
+    else
+        cib__rowb_text(&b, "contact", NULL);
     cib__rowb_textn(&b, "msg_id", m->msg_id.p, m->msg_id.n);
     cib__rowb_textn(&b, "text", m->text.p ? m->text.p : "", m->text.n);
     cib__rowb_int(&b, "created_at", m->created_at);

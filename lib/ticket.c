@@ -165,9 +165,12 @@ int cib__ticket_write(cib_ctx *ctx, uint64_t id, const cib__conv *cv, const cib_
     cib__rowb_textn(&b, "conversation", conv, cn);
     cib__rowb_textn(&b, "inbox", ch->inbox->id, ch->inbox->id_len);
     cib__rowb_textn(&b, "channel", ch->id, ch->id_len);
-    cib__rowb_text(&b, "pipeline", t->pipeline->id);
+    cib__rowb_textn(&b, "pipeline", t->pipeline->id, t->pipeline->id_len);
     cib__rowb_text(&b, "stage", t->pipeline->stages[t->stage]);
-    cib__rowb_text(&b, "owner", owner ? owner->id : NULL);
+    if (owner)
+        cib__rowb_textn(&b, "owner", owner->id, owner->id_len);
+    else
+        cib__rowb_text(&b, "owner", NULL);
     cib__rowb_int(&b, "created_at", now);
     cib__props_row(&b, t->props);
     return cib__tx_put(ctx, &b.row);
