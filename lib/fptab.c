@@ -7,6 +7,31 @@
 
 #include "convinbox.h"
 
+/* memcpy for the short parts of a key (most are under 16 bytes), inline:
+ * two overlapping copies of 8 or 4 bytes, or up to three single bytes. */
+static void copy_short(unsigned char *dst, const char *src, size_t n)
+{
+    if (n > 16) {
+        memcpy(dst, src, n);
+    } else if (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, src, 8);
+        memcpy(&b, src + n - 8, 8);
+        memcpy(dst, &a, 8);
+        memcpy(dst + n - 8, &b, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, src, 4);
+        memcpy(&b, src + n - 4, 4);
+        memcpy(dst, &a, 4);
+        memcpy(dst + n - 4, &b, 4);
+    } else if (n) {
+        dst[0] = (unsigned char)src[0];
+        dst[n / 2] = (unsigned char)src[n / 2];
+        dst[n - 1] = (unsigned char)src[n - 1];
+    }
+}
+
 cib__fp cib__fingerprint(uint64_t seed, const char *const *parts, const size_t *lens, size_t n)
 {
     /* Each part is preceded by its length, so ["ab","c"] != ["a","bc"]. Short
@@ -21,7 +46,7 @@ cib__fp cib__fingerprint(uint64_t seed, const char *const *parts, const size_t *
         for (size_t i = 0; i < n; i++) {
             uint64_t len = lens[i];
             memcpy(buf + at, &len, sizeof len);
-            memcpy(buf + at + sizeof len, parts[i], lens[i]);
+            copy_short(buf + at + sizeof len, parts[i], lens[i]);
             at += sizeof len + lens[i];
         }
         h = XXH3_128bits_withSeed(buf, total, seed);

@@ -666,6 +666,41 @@ static void test_fingerprint_deterministic_seeded_length_aware(void **state)
     assert_true(fp_eq(cib__fingerprint(77, parts, lens, 1), fp_of(77, "ab", NULL, 1)));
 }
 
+/* The bytes hashed, whatever the lengths of the parts (0 to 40 bytes, one
+ * to three parts): each part's 8-byte length, then its bytes, as a
+ * reference join with memcpy gives them; only lens[i] bytes are read. */
+static void test_fingerprint_bytes_every_length(void **state)
+{
+    (void)state;
+    char src[3][48];
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 48; i++)
+            src[k][i] = (char)(0x21 + (i * 7 + k * 13) % 90);
+    for (size_t n = 1; n <= 3; n++)
+        for (size_t len = 0; len <= 40; len++) {
+            size_t lens[3] = {len, n > 1 ? 40 - len : 0, n > 2 ? len / 2 : 0};
+            const char *parts[3];
+            char *copies[3];
+            unsigned char ref[3 * (8 + 48)];
+            size_t at = 0;
+            for (size_t i = 0; i < n; i++) {
+                copies[i] = malloc(lens[i] ? lens[i] : 1); /* exactly the bytes to read */
+                assert_non_null(copies[i]);
+                memcpy(copies[i], src[i], lens[i]);
+                parts[i] = copies[i];
+                uint64_t l = lens[i];
+                memcpy(ref + at, &l, 8);
+                memcpy(ref + at + 8, src[i], lens[i]);
+                at += 8 + lens[i];
+            }
+            XXH128_hash_t h = XXH3_128bits_withSeed(ref, at, 99);
+            cib__fp fp = cib__fingerprint(99, parts, lens, n);
+            assert_true(fp.lo == h.low64 && fp.hi == h.high64);
+            for (size_t i = 0; i < n; i++)
+                free(copies[i]);
+        }
+}
+
 /* The same properties for long keys (hundreds of bytes). */
 static void test_fingerprint_long_parts_deterministic_seeded_length_aware(void **state)
 {
@@ -1029,6 +1064,7 @@ int main(void)
         cmocka_unit_test(test_fp_hex_every_nibble),
         cmocka_unit_test(test_fp_parse_rejects_malformed),
         cmocka_unit_test(test_fingerprint_deterministic_seeded_length_aware),
+        cmocka_unit_test(test_fingerprint_bytes_every_length),
         cmocka_unit_test(test_fingerprint_long_parts_deterministic_seeded_length_aware),
         cmocka_unit_test(test_fingerprint_matches_reference_at_all_sizes),
         cmocka_unit_test(test_set_replaces_value_only_when_present),
