@@ -550,26 +550,29 @@ static void test_events_only_with_a_listener(void **state)
         /* One message: created, assigned, message. */
         ingest_msg(e, "mail", "one", "carol@example.test", NULL);
         assert_int_equal(events, listen ? 3 : 0);
-        cib_inbound m[3] = {
-            inbound_msg("mail", "b1", "dave@example.test", "t1"),
-            inbound_msg("mail", "b2", "dave@example.test", "t1"), /* joins b1's */
-            inbound_msg("chat", "b3", "visitor-9", "s9"),
-        };
-        cib_ingest_result r[3];
-        for (int i = 0; i < 3; i++) {
+        /* A batch of 20 new conversations: 60 events, more than the
+         * context's own room for queued events. */
+        enum { N = 20 };
+        cib_inbound m[N];
+        cib_ingest_result r[N];
+        char ids[N][16], from[N][32];
+        for (int i = 0; i < N; i++) {
+            snprintf(ids[i], sizeof ids[i], "b%d", i);
+            snprintf(from[i], sizeof from[i], "c%d@example.test", i);
+            m[i] = inbound_msg("mail", ids[i], from[i], NULL);
             cib_ingest_result init = CIB_INGEST_RESULT_INIT;
             r[i] = init;
         }
-        int st[3];
+        int st[N];
         long before = e->fa.count;
-        expect_status(e, cib_ingest_batch(e->ctx, m, 3, r, st), CIB_OK, NULL);
+        expect_status(e, cib_ingest_batch(e->ctx, m, N, r, st), CIB_OK, NULL);
         allocs[listen] = e->fa.count - before;
-        /* created, assigned, message; message; created, message */
-        assert_int_equal(events, listen ? 3 + 6 : 0);
+        /* created, assigned, message for each */
+        assert_int_equal(events, listen ? 3 + 3 * N : 0);
         tenv_free(e);
     }
-    /* With a listener, one more: the queue of the batch's events. */
-    assert_int_equal(allocs[1], allocs[0] + 1);
+    /* With a listener, more: the queue of the batch's events. */
+    assert_true(allocs[1] > allocs[0]);
 }
 
 int main(void)
