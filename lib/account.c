@@ -86,18 +86,6 @@ static int account_write(cib_ctx *ctx, uint64_t limit)
     return cib__tx_put(ctx, &b.row);
 }
 
-cib__ids_mark cib__ids_save(const cib_ctx *ctx)
-{
-    cib__ids_mark m = {ctx->next_id, ctx->id_limit};
-    return m;
-}
-
-void cib__ids_restore(cib_ctx *ctx, cib__ids_mark m)
-{
-    ctx->next_id = m.next;
-    ctx->id_limit = m.limit;
-}
-
 int cib__ids_take(cib_ctx *ctx, size_t n, uint64_t *first)
 {
     if (ctx->next_id + n > ctx->id_limit) {
@@ -110,6 +98,16 @@ int cib__ids_take(cib_ctx *ctx, size_t n, uint64_t *first)
     *first = ctx->next_id;
     ctx->next_id += n;
     return CIB_OK;
+}
+
+int cib__ids_take_op(cib__op *op, size_t n, uint64_t *first)
+{
+    cib_ctx *ctx = op->ctx;
+    /* next_id and id_limit, side by side, in one entry */
+    _Static_assert(offsetof(cib_ctx, id_limit) == offsetof(cib_ctx, next_id) + sizeof(uint64_t),
+                   "next_id and id_limit are adjacent");
+    int rc = cib__op_save(op, &ctx->next_id, 2 * sizeof(uint64_t));
+    return rc ? rc : cib__ids_take(ctx, n, first);
 }
 
 void cib__emit(cib_ctx *ctx, cib_event *ev)
@@ -141,8 +139,6 @@ static int count_row(cib_ctx *ctx, const cib_row *row, void *arg)
 
 /* A new account: the ACCOUNT row, the default inbox and its fallback email
  * channel, in one transaction (R-INBOX-1). */
-/* A new account: the ACCOUNT row, the default inbox and its fallback email
- * channel, in one transaction (R-INBOX-1). */
 static int account_create(cib_ctx *ctx, const char *default_inbox_name)
 {
     int rc = cib__now(ctx, &ctx->created_at);
@@ -157,13 +153,14 @@ static int account_create(cib_ctx *ctx, const char *default_inbox_name)
                          "random bytes (%s)",
                          strerror(erc));
     ctx->next_id = ctx->id_limit = 1;
-    rc = cib__tx_begin(ctx);
-    if (rc)
+    /* No undo entries: on failure the caller frees the whole account. */
+    cib__op op;
+    if ((rc = cib__op_begin(ctx, &op)))
         return rc;
     rc = account_write(ctx, ctx->id_limit);
     if (!rc)
         rc = cib__inbox_create_default(ctx, default_inbox_name);
-    return cib__tx_end(ctx, rc);
+    return cib__op_end(&op, rc);
 }
 
 int cib__account_open(cib_ctx *ctx, const char *default_inbox_name)

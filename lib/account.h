@@ -17,17 +17,15 @@ void cib__account_free(cib_ctx *ctx);
  * rewritten with the next block, inside the caller's transaction. An id is
  * never handed out twice, even across a crash.
  */
-typedef struct cib__ids_mark {
-    uint64_t next, limit;
-} cib__ids_mark;
-
-/* Take n ids (inside a transaction): *first to *first + n - 1. */
+/* Take n ids (inside an op, whose undo log has saved next_id and id_limit):
+ * *first to *first + n - 1. */
 int cib__ids_take(cib_ctx *ctx, size_t n, uint64_t *first);
-/* Before a change that takes ids; restore on failure. */
-cib__ids_mark cib__ids_save(const cib_ctx *ctx);
-void cib__ids_restore(cib_ctx *ctx, cib__ids_mark m);
+/* The same, saving them first: undone with the op (op.h). */
+typedef struct cib__op cib__op;
+int cib__ids_take_op(cib__op *op, size_t n, uint64_t *first);
 
-/* Deliver an event to the host (after a commit). */
+/* Deliver an event to the host: queued while an op is open, delivered when
+ * it is final (op.h); at once otherwise. */
 void cib__emit(cib_ctx *ctx, cib_event *ev);
 
 #endif

@@ -10,6 +10,7 @@
 #include "error.h"
 #include "inbox.h"
 #include "message.h"
+#include "op.h"
 #include "outbound.h"
 #include "route.h"
 #include "user.h"
@@ -76,8 +77,8 @@ static int begin_action(cib_ctx *ctx, const char *user, size_t user_len, uint64_
     return CIB_OK;
 }
 
-/* After a commit that reopened a detached conversation, or updated an open
- * one: make memory match `next`. */
+/* After the op that reopened a detached conversation, or updated an open
+ * one: make memory match `next`. Cannot fail. */
 static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
 {
     cib__conv *cv = t->cv;
@@ -92,7 +93,9 @@ static void apply(cib_ctx *ctx, target *t, const cib__conv *next, int reopened)
 /* Write a message and the conversation's new state at time `now`; for a
  * reply, deliver it first. Reopens a closed conversation when `reopen`.
  * `window_extra`: this reply is the contact's one Messenger message after 24
- * hours (R-CHAN-8). */
+ * hours (R-CHAN-8). One op: the room a reopened conversation takes and the
+ * message's id (undone with it), the rows; memory follows after the op (none
+ * of that can fail) and the events with it. */
 static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__channel *ch,
                        const char *to, cib__str text, int window_extra, int64_t now, uint64_t *out)
 {
@@ -102,15 +105,13 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
     if (kind == CIB_MESSAGE_REPLY && !next.first_reply_at)
         next.first_reply_at = now;
     int rc = reopen ? cib__cap_conversation(ctx, 0) : CIB_OK;
-    if (!rc && reopen)
-        rc = cib__conv_reserve(ctx, t->cv);
-    if (rc)
-        return rc;
-    cib__ids_mark ids = cib__ids_save(ctx);
     uint64_t id = 0;
-    rc = cib__tx_begin(ctx);
-    if (!rc) {
-        rc = cib__ids_take(ctx, 1, &id);
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
+        if (reopen)
+            rc = cib__conv_reserve_op(&op, t->cv);
+        if (!rc)
+            rc = cib__ids_take_op(&op, 1, &id);
         if (!rc)
             rc = cib__conv_write(
                 ctx, &next, t->open || reopen ? CIB_STATUS_OPEN : CIB_STATUS_CLOSED, t->closed_at);
@@ -134,14 +135,10 @@ static int add_message(cib_ctx *ctx, target *t, cib__user *u, int kind, cib__cha
         }
         if (!rc && kind == CIB_MESSAGE_REPLY)
             rc = cib__outbound_send(ctx, ch, t->cv, u, to, id, text);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
-    if (rc) {
-        cib__ids_restore(ctx, ids);
-        if (reopen)
-            cib__conv_unreserve(ctx, t->cv);
+    if (rc)
         return rc;
-    }
     apply(ctx, t, &next, reopen);
     if (window_extra)
         cib__contact_window_set(t->cv->contact, cib__contact_window_at(t->cv->contact), 1);
@@ -238,15 +235,6 @@ int cib_comment(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conver
     return rc;
 }
 
-/* Write an open conversation's new state, or its closing. */
-static int write_state(cib_ctx *ctx, const cib__conv *next, int status, int64_t closed_at)
-{
-    int rc = cib__tx_begin(ctx);
-    if (!rc)
-        rc = cib__tx_end(ctx, cib__conv_write(ctx, next, status, closed_at));
-    return rc;
-}
-
 int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversation,
                const char *to, size_t to_len)
 {
@@ -278,7 +266,8 @@ int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
         return rc;
     }
     /* It leaves a waiting queue, if in one; the previous assignee's room
-     * may take waiting work (R-ROUTE-8). */
+     * may take waiting work (R-ROUTE-8). Written in the op, applied after it
+     * (nothing of that can fail). */
     int reason = target_user ? CIB_REASON_MANUAL : CIB_REASON_NONE;
     uint64_t seq = ctx->seq + 1;
     cib__conv next = *t.cv;
@@ -288,13 +277,14 @@ int cib_assign(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
     cib__plan plan;
     cib__plan_init(ctx, &plan);
     rc = cib__plan_move(ctx, &plan, t.cv->assignee, target_user, seq);
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = cib__conv_write(ctx, &next, CIB_STATUS_OPEN, 0);
         if (!rc && target_user)
             rc = cib__route_write_pick(ctx, NULL, target_user, seq);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         cib__plan_free(ctx, &plan);
@@ -329,15 +319,17 @@ int cib_close(cib_ctx *ctx, const char *user, size_t user_len, uint64_t conversa
         target_release(ctx, &t);
         return rc;
     }
-    /* The assignee's room may take waiting work (R-ROUTE-8). */
+    /* The assignee's room may take waiting work (R-ROUTE-8). Written in the
+     * op, applied after it (nothing of that can fail). */
     cib__plan plan;
     cib__plan_init(ctx, &plan);
     rc = cib__plan_move(ctx, &plan, t.cv->assignee, NULL, 0);
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = cib__conv_write(ctx, t.cv, CIB_STATUS_CLOSED, now);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         cib__plan_free(ctx, &plan);
@@ -362,16 +354,21 @@ int cib_reopen(cib_ctx *ctx, const char *user, size_t user_len, uint64_t convers
     if (t.open)
         return cib__fail(ctx, CIB_EINVAL, "invalid argument: conversation %llu is already open",
                          (unsigned long long)conversation);
+    /* All of it in one op: undone, the conversation is detached again (and
+     * freed below), its event dropped. */
     rc = cib__cap_conversation(ctx, 0);
-    if (!rc)
-        rc = cib__conv_reserve(ctx, t.cv);
-    if (!rc && (rc = write_state(ctx, t.cv, CIB_STATUS_OPEN, 0)))
-        cib__conv_unreserve(ctx, t.cv);
-    if (rc) {
-        target_release(ctx, &t);
-        return rc;
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
+        rc = cib__conv_reserve_op(&op, t.cv);
+        if (!rc)
+            rc = cib__conv_write(ctx, t.cv, CIB_STATUS_OPEN, 0);
+        if (!rc)
+            rc = cib__conv_link_op(&op, t.cv);
+        if (!rc)
+            cib__conv_emit(ctx, CIB_EVENT_REOPENED, t.cv, u, 0, 0);
+        rc = cib__op_end(&op, rc);
     }
-    cib__conv_link(ctx, t.cv);
-    cib__conv_emit(ctx, CIB_EVENT_REOPENED, t.cv, u, 0, 0);
-    return CIB_OK;
+    if (rc)
+        target_release(ctx, &t);
+    return rc;
 }

@@ -8,6 +8,7 @@
 #include "error.h"
 #include "hours.h"
 #include "inbox.h"
+#include "op.h"
 #include "props.h"
 #include "route.h"
 #include "rule.h"
@@ -380,8 +381,9 @@ int cib__channel_write(cib_ctx *ctx, const cib__channel *ch)
     return rc;
 }
 
-/* How channel_install() writes the new channel's row. */
-enum { WRITE_NONE, WRITE_IN_TX, WRITE_OWN_TX };
+/* How channel_install() writes the new channel's row: not (loading), in
+ * the caller's op (creating an account), in an op of its own. */
+enum { WRITE_NONE, WRITE_IN_OP, WRITE_OWN_OP };
 
 /* Create a channel, write it (see above) and add it to its inbox. The inbox's
  * array is swapped in last, after the commit, so on failure nothing is left
@@ -394,10 +396,11 @@ static int channel_install(cib_ctx *ctx, channel_spec *s, int64_t created_at, in
         return rc;
     cib__channel **arr = cib__inbox_channels_with(ctx, s->inbox, ch);
     rc = arr ? CIB_OK : cib__nomem(ctx);
-    if (!rc && write == WRITE_IN_TX)
+    if (!rc && write == WRITE_IN_OP)
         rc = cib__channel_write(ctx, ch);
-    if (!rc && write == WRITE_OWN_TX && !(rc = cib__tx_begin(ctx)))
-        rc = cib__tx_end(ctx, cib__channel_write(ctx, ch));
+    cib__op op;
+    if (!rc && write == WRITE_OWN_OP && !(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__channel_write(ctx, ch));
     if (rc) {
         cib__free(&ctx->mem, arr);
         cib__channel_destroy(ctx, ch);
@@ -438,7 +441,7 @@ int cib_channel_add(cib_ctx *ctx, const cib_channel_def *def)
     if (!rc)
         rc = cib__now(ctx, &now);
     if (!rc)
-        rc = channel_install(ctx, &s, now, WRITE_OWN_TX);
+        rc = channel_install(ctx, &s, now, WRITE_OWN_OP);
     spec_free(ctx, &s);
     return rc;
 }
@@ -482,7 +485,9 @@ static int channel_reconfigure(cib_ctx *ctx, cib__channel *ch, channel_spec *s,
         next.tickets = tickets;
     if (set_hours)
         next.hours = hours;
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    /* Written in the op, applied after it (nothing of that can fail). */
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = cib__channel_write(ctx, &next);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
@@ -491,7 +496,7 @@ static int channel_reconfigure(cib_ctx *ctx, cib__channel *ch, channel_spec *s,
             free_conv.wait = NULL;
             rc = cib__conv_write(ctx, &free_conv, CIB_STATUS_OPEN, 0);
         }
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         settings_free(ctx, &t);
@@ -574,7 +579,7 @@ int cib__channel_create_fallback(cib_ctx *ctx, cib__inbox *ib, const char *id,
     if (!rc)
         rc = spec_available(ctx, &s);
     if (!rc)
-        rc = channel_install(ctx, &s, ib->created_at, WRITE_IN_TX);
+        rc = channel_install(ctx, &s, ib->created_at, WRITE_IN_OP);
     spec_free(ctx, &s);
     return rc;
 }
@@ -603,9 +608,9 @@ int cib_channel_set_status(cib_ctx *ctx, const char *id, size_t id_len, int stat
                          "invalid argument: 'status' is %d, not a cib_channel_status", status);
     cib__channel next = *ch;
     next.status = status;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__channel_write(ctx, &next));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__channel_write(ctx, &next));
     if (rc == CIB_OK)
         ch->status = status;
     return rc;

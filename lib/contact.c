@@ -375,9 +375,9 @@ int cib_contact_add(cib_ctx *ctx, const cib_contact_def *def)
     cib__contact *c;
     if ((rc = contact_create(ctx, s.id, &s.email, s.owner, NULL, 0, now, &c)))
         return rc;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__contact_write(ctx, c, NULL));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__contact_write(ctx, c, NULL));
     if (rc) {
         cib__contact_discard(ctx, c);
         return rc;
@@ -406,9 +406,9 @@ int cib_contact_update(cib_ctx *ctx, const cib_contact_def *def)
     cib__contact_state next = cib__contact_state_of(c);
     next.email = changed ? email : c->email;
     next.owner = s.owner;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__contact_write(ctx, c, &next));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__contact_write(ctx, c, &next));
     if (rc) {
         cib__free(&ctx->mem, email);
         return rc;
@@ -465,9 +465,9 @@ int cib_contact_remove(cib_ctx *ctx, const char *id, size_t id_len)
     if (convs)
         return cib__fail(ctx, CIB_ECONFLICT, "contact '%s' has conversations and cannot be removed",
                          c->id);
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__tx_del(ctx, CIB_KIND_CONTACT, c->id, c->id_len));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__tx_del(ctx, CIB_KIND_CONTACT, c->id, c->id_len));
     if (rc == CIB_OK)
         contact_destroy(ctx, c);
     return rc;

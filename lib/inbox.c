@@ -7,6 +7,7 @@
 #include "channel.h"
 #include "conversation.h"
 #include "error.h"
+#include "op.h"
 #include "route.h"
 #include "team.h"
 #include "user.h"
@@ -245,9 +246,9 @@ int cib_inbox_add(cib_ctx *ctx, const cib_inbox_def *def)
         access_free(ctx, &a);
         return rc;
     }
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, inbox_put(ctx, ib, NULL, NULL));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, inbox_put(ctx, ib, NULL, NULL));
     if (rc)
         inbox_destroy(ctx, ib);
     return rc;
@@ -284,9 +285,9 @@ int cib_inbox_rename(cib_ctx *ctx, const char *id, size_t id_len, const char *na
     cib__inbox next = *ib;
     next.name = copy;
     next.name_len = sname.n;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, inbox_put(ctx, &next, NULL, NULL));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, inbox_put(ctx, &next, NULL, NULL));
     if (rc) {
         cib__free(&ctx->mem, copy);
         return rc;
@@ -318,9 +319,11 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
                          "invalid argument: inbox '%s' is the account's default inbox and "
                          "cannot be deleted",
                          ib->id);
+    /* Written in the op, applied after it (nothing of that can fail). */
     cib__plan plan;
     cib__plan_init(ctx, &plan);
-    if ((rc = cib__conv_plan_inbox(ctx, ib, &plan)) || (rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if ((rc = cib__conv_plan_inbox(ctx, ib, &plan)) || (rc = cib__op_begin(ctx, &op))) {
         cib__plan_free(ctx, &plan);
         return rc;
     }
@@ -332,7 +335,7 @@ int cib_inbox_remove(cib_ctx *ctx, const char *id, size_t id_len, const char *co
         rc = cib__tx_del(ctx, CIB_KIND_INBOX, ib->id, ib->id_len);
     if (!rc)
         rc = cib__plan_write(ctx, &plan);
-    if ((rc = cib__tx_end(ctx, rc))) {
+    if ((rc = cib__op_end(&op, rc))) {
         cib__free(&ctx->mem, dedup.v);
         cib__plan_free(ctx, &plan);
         return rc;
@@ -358,27 +361,30 @@ int cib_inbox_set_access(cib_ctx *ctx, const char *id, size_t id_len, const cib_
     access_spec a;
     if ((rc = access_read(ctx, "access", access, &a)))
         return rc;
-    cib__inbox next = *ib, old = *ib;
+    cib__inbox next = *ib;
     next.everyone = a.everyone;
     next.users = a.users;
     next.n_users = a.n_users;
     next.teams = a.teams;
     next.n_teams = a.n_teams;
-    /* The inbox's rules with the new access swapped in (restored at once):
-     * users who gain access may take waiting conversations (R-ROUTE-8). */
+    /* The rules rebuilt with the new access as the change: users who gain
+     * access may take waiting conversations (R-ROUTE-8). Written in the op,
+     * applied after it (nothing of that can fail). */
     cib__plan plan;
     cib__rebuild rb = {NULL, 0};
     cib__plan_init(ctx, &plan);
-    *ib = next;
-    rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
-    *ib = old;
+    cib__change c = CIB__CHANGE_NONE;
+    c.inbox = ib;
+    c.access = &next;
+    rc = cib__plan_rebuild(ctx, &plan, &rb, &c);
     if (!rc)
         rc = cib__plan_run(ctx, &plan);
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = inbox_put(ctx, &next, NULL, NULL);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         cib__rules_discard(ctx, &rb);

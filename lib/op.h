@@ -31,6 +31,51 @@
  * Objects an op takes out of memory (a queue node, say) are not freed while
  * they may come back: cib__op_free_later() frees them when the op is final,
  * and never if it is undone.
+ *
+ * How to write an operation. Every mutating call is one op; the store's
+ * transaction (cib__tx_begin/end, store.h) is opened and ended only here.
+ * Check everything first and prepare what can fail (new objects, room in
+ * tables, rebuilt rules and plans: cib__plan_rebuild() takes the change as a
+ * cib__change and edits no live object); free it by hand if the call stops
+ * before or in the op. Then choose, per call, the simpler of two shapes:
+ *
+ *   - Write in the op, apply after it. When applying the change to memory
+ *     cannot fail (the usual case: installing prepared objects, plan
+ *     hand-outs), the op holds the writes only and memory changes after a
+ *     successful cib__op_end(); the events are emitted then, and delivered
+ *     at once since no op is open. No undo entries are needed:
+ *
+ *         cib__op op;
+ *         if (!rc && !(rc = cib__op_begin(ctx, &op))) {
+ *             rc = cib__user_write(ctx, &next);
+ *             if (!rc)
+ *                 rc = cib__plan_write(ctx, &plan);
+ *             rc = cib__op_end(&op, rc);
+ *         }
+ *         if (rc) { discard what was prepared; return rc; }
+ *         apply; cib__plan_apply(ctx, &plan); cib__plan_emit(ctx, &plan);
+ *
+ *   - Everything in the op. When a memory step can fail, or when the call
+ *     already has *_op steps (ids, reserving and linking a conversation),
+ *     change memory inside the op, each change after its undo entry, and
+ *     emit inside it too: the events are queued and delivered by
+ *     cib__op_end() only if the op is final (cib_reopen(), ingest.c):
+ *
+ *         if (!(rc = cib__op_begin(ctx, &op))) {
+ *             rc = cib__conv_reserve_op(&op, cv);
+ *             if (!rc)
+ *                 rc = cib__conv_write(ctx, cv, CIB_STATUS_OPEN, 0);
+ *             if (!rc)
+ *                 rc = cib__conv_link_op(&op, cv);
+ *             if (!rc)
+ *                 cib__conv_emit(ctx, CIB_EVENT_REOPENED, cv, u, 0, 0);
+ *             rc = cib__op_end(&op, rc);
+ *         }
+ *
+ * The two mix as add_message() in action.c does: fallible memory steps in
+ * the op with their undo (cib__ids_take_op(), cib__conv_reserve_op()), the
+ * infallible rest after it. Never apply after the op what can fail, and
+ * never emit an event for a change before its op is final.
  */
 #ifndef CIB_OP_H
 #define CIB_OP_H

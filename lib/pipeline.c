@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "op.h"
 #include "ticket.h"
 
 /* Stages per pipeline, at most. */
@@ -114,9 +115,9 @@ int cib_pipeline_add(cib_ctx *ctx, const cib_pipeline_def *def)
     cib__pipeline *p;
     if ((rc = pipeline_create(ctx, id, stages, d.n_stages, &p)))
         return rc;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, pipeline_put(ctx, p));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, pipeline_put(ctx, p));
     if (rc)
         pipeline_destroy(ctx, p);
     return rc;
@@ -138,9 +139,9 @@ int cib_pipeline_remove(cib_ctx *ctx, const char *id, size_t id_len)
                          "pipeline '%s' is used by the ticket rule of channel '%s'; change that "
                          "rule first",
                          p->id, by->id);
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__tx_del(ctx, CIB_KIND_PIPELINE, p->id, p->id_len));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__tx_del(ctx, CIB_KIND_PIPELINE, p->id, p->id_len));
     if (rc == CIB_OK)
         pipeline_destroy(ctx, p);
     return rc;

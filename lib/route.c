@@ -576,10 +576,9 @@ int cib__plan_run(cib_ctx *ctx, cib__plan *p)
     return rc;
 }
 
-int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__user *drop_user,
-                      const cib__team *drop_team)
+int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__change *c)
 {
-    int rc = cib__rules_remake(ctx, drop_user, drop_team, rb);
+    int rc = cib__rules_remake(ctx, c, rb);
     for (size_t i = 0; i < rb->n && !rc; i++)
         rc = cib__plan_rule(ctx, p, rb->v[i], rb->v[i]->channel->rule);
     return rc;

@@ -5,14 +5,14 @@
  * A decision for a new conversation reads the rule's live structures: the
  * eligibility bitmap (first available, round robin) or the load tree (least
  * loaded), O(1) or O(log n). It changes nothing: the caller writes the
- * outcome in its transaction and applies it after the commit.
+ * outcome in its op (op.h) and applies it after the commit.
  *
  * Queues keep one invariant: a rule's queue is not empty only while none of
  * its members is eligible. So when a change makes users eligible (a status,
  * a load that drops, a capacity, a rebuilt rule), only those users can take
  * waiting conversations. A plan works that out without touching the live
  * state: register the changed users' new state and the rebuilt rules, run it,
- * write its rows in the transaction, apply it after the commit.
+ * write its rows in the op, apply it after the commit.
  */
 #ifndef CIB_ROUTE_H
 #define CIB_ROUTE_H
@@ -101,11 +101,10 @@ int cib__plan_user(cib_ctx *ctx, cib__plan *p, cib__user *u, int status, int sea
                    uint32_t capacity, int load_delta);
 /* A rule replaced by a rebuilt one (prepared, not installed). */
 int cib__plan_rule(cib_ctx *ctx, cib__plan *p, cib__rule *prepared, cib__rule *live);
-/* Rebuild every rule from the account as it is now (drop_user and drop_team
- * left out; a caller swaps its own change in around this call) into rb, and
- * register them with the plan. Nothing installed yet. */
-int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__user *drop_user,
-                      const cib__team *drop_team);
+/* Rebuild every rule from the account as it is now with change c in it
+ * (rule.h: the live objects are not edited) into rb, and register them with
+ * the plan. Nothing installed yet. */
+int cib__plan_rebuild(cib_ctx *ctx, cib__plan *p, cib__rebuild *rb, const cib__change *c);
 /* Work out the hand-outs. CIB_OK or CIB_ENOMEM. */
 int cib__plan_run(cib_ctx *ctx, cib__plan *p);
 /* An open conversation moves from `from` to `to` (either may be NULL; `to`

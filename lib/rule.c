@@ -61,13 +61,14 @@ static void member_place(cib__rule *r, cib__member *m, int is, uint64_t key)
         cib__tree_insert(&r->by_load, &m->by_load);
 }
 
-/* Bring a member's cached state, bit, tree node and counts up to date. */
-static void member_update(cib__member *m)
+/* Bring a member's cached state, bit, tree node and counts up to date, for
+ * its user with seat `seat`. */
+static void member_update_as(cib__member *m, int seat)
 {
     cib__rule *r = m->rule;
     cib__user *u = m->user;
     int was = m->why == CIB_WHY_ELIGIBLE;
-    int why = cib__rule_why(r, m, u->status, u->seat, u->capacity, load_of(u));
+    int why = cib__rule_why(r, m, u->status, seat, u->capacity, load_of(u));
     int is = why == CIB_WHY_ELIGIBLE;
     uint64_t key = cib__rule_key(load_of(u), u->seq);
     if (r->strategy == CIB_LEAST_LOADED)
@@ -80,18 +81,44 @@ static void member_update(cib__member *m)
         cib__bits_clear(&r->eligible, m->pos);
     m->why = (uint8_t)why;
     /* Status-based chat (R-CHAN-7): someone who could be assigned is there. */
-    int available = u->status == CIB_AVAILABLE && u->seat == CIB_SEAT_PAID && m->has_access;
+    int available = u->status == CIB_AVAILABLE && seat == CIB_SEAT_PAID && m->has_access;
     if (available != m->available) {
         r->n_available = available ? r->n_available + 1 : r->n_available - 1;
         m->available = (uint8_t)available;
     }
 }
 
-static void member_init(cib__member *m)
+static void member_update(cib__member *m)
+{
+    member_update_as(m, m->user->seat);
+}
+
+static void member_init(cib__member *m, int seat)
 {
     m->why = CIB_WHY_FREE_SEAT; /* "not eligible": member_update decides */
     m->by_load.height = 0;
-    member_update(m);
+    member_update_as(m, seat);
+}
+
+/* What a rebuild reads of the account, with its change in (rule.h). */
+static int seat_of(const cib__change *c, const cib__user *u)
+{
+    return c && c->user == u ? c->seat : u->seat;
+}
+
+static cib__user *const *members_of(const cib__change *c, const cib__team *t, size_t *n)
+{
+    if (c && c->team == t) {
+        *n = c->n_members;
+        return c->members;
+    }
+    *n = t->n_members;
+    return t->members;
+}
+
+static const cib__inbox *access_of(const cib__change *c, const cib__inbox *ib)
+{
+    return c && c->inbox == ib ? c->access : ib;
 }
 
 void cib__rule_refresh_user(cib_ctx *ctx, cib__user *u)
@@ -131,10 +158,12 @@ void cib__rule_free(cib_ctx *ctx, cib__rule *r)
     cib__free(&ctx->mem, r);
 }
 
-/* Mark (access_mark = 1) every user who may act in ib, leaving out team
- * drop_team; unmark with 0. */
-static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__team *drop_team, unsigned v)
+/* Mark (access_mark = 1) every user who may act in ib with change c in;
+ * unmark with 0. */
+static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__change *c, unsigned v)
 {
+    const cib__team *drop_team = c ? c->drop_team : NULL;
+    ib = access_of(c, ib);
     if (ib->everyone) {
         cib__user *u, *tmp;
         HASH_ITER (hh, ctx->users, u, tmp) {
@@ -144,29 +173,41 @@ static void mark_access(cib_ctx *ctx, const cib__inbox *ib, const cib__team *dro
     }
     for (size_t i = 0; i < ib->n_users; i++)
         ib->users[i]->access_mark = v;
-    for (size_t i = 0; i < ib->n_teams; i++)
-        for (size_t k = 0; ib->teams[i] != drop_team && k < ib->teams[i]->n_members; k++)
-            ib->teams[i]->members[k]->access_mark = v;
+    for (size_t i = 0; i < ib->n_teams; i++) {
+        size_t n;
+        cib__user *const *members = members_of(c, ib->teams[i], &n);
+        for (size_t k = 0; ib->teams[i] != drop_team && k < n; k++)
+            members[k]->access_mark = v;
+    }
 }
 
-/* Expand the targets into members: users once, in order, free team seats
- * skipped. Fallible (allocations); on failure r's members are freed. */
-static int expand(cib_ctx *ctx, cib__rule *r, const cib__team *drop_team)
+/* Expand the targets into members with change c in (NULL: none): users
+ * once, in order, free team seats skipped. Fallible (allocations); on
+ * failure r's members are freed. */
+static int expand(cib_ctx *ctx, cib__rule *r, const cib__change *c)
 {
+    const cib__user *drop_user = c ? c->drop_user : NULL;
     size_t cap = 0;
-    for (size_t i = 0; i < r->n_targets; i++)
-        cap += r->tusers[i] ? 1 : r->tteams[i]->n_members;
+    for (size_t i = 0; i < r->n_targets; i++) {
+        size_t count = 1;
+        if (!r->tusers[i])
+            members_of(c, r->tteams[i], &count);
+        cap += count;
+    }
     r->members = cap ? cib__calloc(&ctx->mem, cap, sizeof *r->members) : NULL;
     if (cap && !r->members)
         return cib__nomem(ctx);
-    mark_access(ctx, r->channel->inbox, drop_team, 1);
+    mark_access(ctx, r->channel->inbox, c, 1);
     size_t n = 0;
     for (size_t i = 0; i < r->n_targets; i++) {
-        cib__user *const *users = r->tusers[i] ? &r->tusers[i] : r->tteams[i]->members;
-        size_t count = r->tusers[i] ? 1 : r->tteams[i]->n_members;
+        size_t count = 1;
+        cib__user *const *users =
+            r->tusers[i] ? &r->tusers[i] : members_of(c, r->tteams[i], &count);
         for (size_t k = 0; k < count; k++) {
             cib__user *u = users[k];
-            if (u->mark || (!r->tusers[i] && u->seat != CIB_SEAT_PAID))
+            /* drop_user named directly is out of the targets already; as a
+             * team's member it leaves the team after the commit. */
+            if (u->mark || u == drop_user || (!r->tusers[i] && seat_of(c, u) != CIB_SEAT_PAID))
                 continue; /* a repeat, or a team's free seat (R-ROUTE-5) */
             u->mark = 1;
             cib__member *m = &r->members[n];
@@ -178,7 +219,7 @@ static int expand(cib_ctx *ctx, cib__rule *r, const cib__team *drop_team)
     }
     for (size_t i = 0; i < n; i++)
         r->members[i].user->mark = 0;
-    mark_access(ctx, r->channel->inbox, drop_team, 0);
+    mark_access(ctx, r->channel->inbox, c, 0);
     r->n_members = n;
     int rc = cib__bits_init(&ctx->mem, &r->eligible, n);
     if (rc)
@@ -186,7 +227,7 @@ static int expand(cib_ctx *ctx, cib__rule *r, const cib__team *drop_team)
     cib__tree_init(&r->by_load, (ptrdiff_t)offsetof(cib__member, key) -
                                     (ptrdiff_t)offsetof(cib__member, by_load));
     for (size_t i = 0; i < n; i++)
-        member_init(&r->members[i]);
+        member_init(&r->members[i], seat_of(c, r->members[i].user));
     return CIB_OK;
 }
 
@@ -329,9 +370,10 @@ static int rule_make(cib_ctx *ctx, cib__channel *ch, const cib_routing_def *def,
     return CIB_OK;
 }
 
-int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__user *drop_user,
-                     const cib__team *drop_team, cib__rule **out)
+int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__change *c, cib__rule **out)
 {
+    const cib__user *drop_user = c->drop_user;
+    const cib__team *drop_team = c->drop_team;
     cib__rule *r = rule_new(ctx, old->channel, old->n_targets);
     if (!r)
         return cib__nomem(ctx);
@@ -349,15 +391,9 @@ int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__user *drop_u
         n++;
     }
     r->n_targets = n;
-    /* Removing drop_user from its teams happens after the commit; leave them
-     * out of the expansion now. */
-    if (drop_user)
-        ((cib__user *)drop_user)->mark = 1;
     int rc = make_labels(ctx, r);
     if (!rc)
-        rc = expand(ctx, r, drop_team);
-    if (drop_user)
-        ((cib__user *)drop_user)->mark = 0;
+        rc = expand(ctx, r, c);
     if (rc) {
         cib__rule_free(ctx, r);
         return rc;
@@ -375,8 +411,7 @@ void cib__rules_discard(cib_ctx *ctx, cib__rebuild *rb)
     rb->n = 0;
 }
 
-int cib__rules_remake(cib_ctx *ctx, const cib__user *drop_user, const cib__team *drop_team,
-                      cib__rebuild *rb)
+int cib__rules_remake(cib_ctx *ctx, const cib__change *c, cib__rebuild *rb)
 {
     rb->n = 0;
     size_t n = HASH_COUNT(ctx->channels);
@@ -385,7 +420,7 @@ int cib__rules_remake(cib_ctx *ctx, const cib__user *drop_user, const cib__team 
         return cib__nomem(ctx);
     cib__channel *ch, *tmp;
     HASH_ITER (hh, ctx->channels, ch, tmp) {
-        int rc = cib__rule_remake(ctx, ch->rule, drop_user, drop_team, &rb->v[rb->n]);
+        int rc = cib__rule_remake(ctx, ch->rule, c, &rb->v[rb->n]);
         if (rc) {
             cib__rules_discard(ctx, rb);
             return rc;

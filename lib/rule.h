@@ -78,20 +78,37 @@ int cib__rule_make(cib_ctx *ctx, cib__channel *ch, const cib_routing_def *def, c
 /* As cib__rule_make() for a stored rule: a user named directly whose seat has
  * become free since is kept (and is not eligible). */
 int cib__rule_load(cib_ctx *ctx, cib__channel *ch, const cib_routing_def *def, cib__rule **out);
-/* The same rule rebuilt from the current account (after a change of teams,
- * access or users), leaving out `drop_user` and `drop_team`. */
-int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__user *drop_user,
-                     const cib__team *drop_team, cib__rule **out);
+/*
+ * The change a rebuild is made for: the account as it is in memory, with
+ * this change in it. A rebuild reads the live objects and never edits them;
+ * what the change replaces it reads from here. Zero what is not changed
+ * (CIB__CHANGE_NONE).
+ */
+typedef struct cib__change {
+    const cib__user *drop_user; /* being removed: out of targets and teams */
+    const cib__team *drop_team; /* being removed: out of targets and access */
+    const cib__user *user;      /* gets seat `seat` (enum cib_seat) */
+    int seat;
+    const cib__team *team; /* gets members[0..n_members) */
+    cib__user *const *members;
+    size_t n_members;
+    const cib__inbox *inbox;  /* gets the access of `access` (everyone, */
+    const cib__inbox *access; /* users and teams; nothing else is read) */
+} cib__change;
+
+#define CIB__CHANGE_NONE ((cib__change){0})
+
+/* The same rule rebuilt from the current account with change c in it. */
+int cib__rule_remake(cib_ctx *ctx, const cib__rule *old, const cib__change *c, cib__rule **out);
 /* Rebuilding every rule after a change of teams, access, users or seats. */
 typedef struct cib__rebuild {
     cib__rule **v;
     size_t n;
 } cib__rebuild;
 
-/* Remake every channel's rule from the current account (drop_user and
- * drop_team left out). CIB_OK or CIB_ENOMEM; nothing installed yet. */
-int cib__rules_remake(cib_ctx *ctx, const cib__user *drop_user, const cib__team *drop_team,
-                      cib__rebuild *rb);
+/* Remake every channel's rule from the current account with change c in it.
+ * CIB_OK or CIB_ENOMEM; nothing installed yet. */
+int cib__rules_remake(cib_ctx *ctx, const cib__change *c, cib__rebuild *rb);
 /* Inside the transaction: the rows of channels whose targets changed, and of
  * those whose ticket rule names `drop_owner` (which revert to the default
  * owner policy, the assignee). */

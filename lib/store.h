@@ -59,7 +59,7 @@ static inline void cib__rowb_list(cib__rowb *b, const char *name, const char *co
     f->n_items = n;
 }
 
-/* ---- transactions: every change is begin, put/del..., end ---- */
+/* ---- transactions: every change is an op (op.h): begin, put/del..., end ---- */
 
 /* cib_memstore_new() with the seed of its tables given. */
 int cib__memstore_new_seeded(const cib_allocator *allocator, uint64_t seed, cib_store *out);
@@ -76,13 +76,16 @@ static inline int cib__store_keeps(const cib_ctx *ctx, int kind)
     return !(ctx->store_skips >> kind & 1u);
 }
 
+/* Internal to op.c: cib__op_begin() opens the transaction, cib__op_end()
+ * ends it (with the undo log). Nothing else calls these two. */
 int cib__tx_begin(cib_ctx *ctx);
 /* A store method failed: the status and the message to report. */
 int cib__tx_failed(cib_ctx *ctx, const char *method, int rc);
 int cib__tx_put(cib_ctx *ctx, const cib_row *row);
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len);
-/* rc == CIB_OK: commit (and roll back if the commit fails); otherwise roll
- * back. Returns the operation's final status. */
+/* Internal to op.c (see cib__tx_begin()). rc == CIB_OK: commit (and roll
+ * back if the commit fails); otherwise roll back. Returns the operation's
+ * final status. */
 int cib__tx_end(cib_ctx *ctx, int rc);
 
 /* ---- reading rows (loading an account) ---- */

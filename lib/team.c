@@ -5,6 +5,7 @@
 
 #include "error.h"
 #include "inbox.h"
+#include "op.h"
 #include "route.h"
 #include "user.h"
 
@@ -107,9 +108,9 @@ int cib_team_add(cib_ctx *ctx, const cib_team_def *def)
         cib__free(&ctx->mem, members);
         return rc;
     }
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, team_put(ctx, t, t->members, t->n_members, NULL));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, team_put(ctx, t, t->members, t->n_members, NULL));
     if (rc)
         team_unlink_free(ctx, t);
     return rc;
@@ -131,24 +132,24 @@ int cib_team_update(cib_ctx *ctx, const cib_team_def *def)
     }
     /* Rules that name the team, or inboxes it gives access to, change: new
      * members may take waiting conversations (R-ROUTE-8). Rebuilt with the
-     * new members swapped in, restored at once. */
+     * new members as the change; written in the op, applied after it
+     * (nothing of that can fail). */
     cib__plan plan;
     cib__rebuild rb = {NULL, 0};
     cib__plan_init(ctx, &plan);
-    cib__user **old = t->members;
-    size_t n_old = t->n_members;
-    t->members = members;
-    t->n_members = n;
-    rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
-    t->members = old;
-    t->n_members = n_old;
+    cib__change c = CIB__CHANGE_NONE;
+    c.team = t;
+    c.members = members;
+    c.n_members = n;
+    rc = cib__plan_rebuild(ctx, &plan, &rb, &c);
     if (!rc)
         rc = cib__plan_run(ctx, &plan);
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = team_put(ctx, t, members, n, NULL);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         cib__rules_discard(ctx, &rb);
@@ -178,9 +179,12 @@ int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len)
         return cib__fail(ctx, CIB_ENOTFOUND, "team '%.*s' not found", (int)sid.n, sid.p);
     /* Rules without the team and its access (nobody becomes eligible). */
     cib__rebuild rb;
-    if ((rc = cib__rules_remake(ctx, NULL, t, &rb)))
+    cib__change c = CIB__CHANGE_NONE;
+    c.drop_team = t;
+    if ((rc = cib__rules_remake(ctx, &c, &rb)))
         return rc;
-    if ((rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if ((rc = cib__op_begin(ctx, &op))) {
         cib__rules_discard(ctx, &rb);
         return rc;
     }
@@ -189,7 +193,7 @@ int cib_team_remove(cib_ctx *ctx, const char *id, size_t id_len)
         rc = cib__inbox_write_without(ctx, NULL, t);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_TEAM, t->id, t->id_len);
-    if ((rc = cib__tx_end(ctx, rc))) {
+    if ((rc = cib__op_end(&op, rc))) {
         cib__rules_discard(ctx, &rb);
         return rc;
     }

@@ -8,6 +8,7 @@
 #include "conversation.h"
 #include "error.h"
 #include "inbox.h"
+#include "op.h"
 #include "route.h"
 #include "rule.h"
 #include "team.h"
@@ -173,9 +174,9 @@ int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
     /* The order of creation breaks least-loaded ties between users never
      * assigned. */
     u->seq = ctx->seq + 1;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__user_write(ctx, u));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__user_write(ctx, u));
     if (rc) {
         user_unlink(ctx, u);
         user_free(ctx, u);
@@ -186,9 +187,10 @@ int cib_user_add(cib_ctx *ctx, const cib_user_def *def)
 }
 
 /*
- * A change of a user's routing state (status, seat, capacity), in one
- * transaction with the conversations it hands out (R-ROUTE-8). A new seat
- * rebuilds the rules: a team's member joins them when the seat becomes paid.
+ * A change of a user's routing state (status, seat, capacity), in one op
+ * with the conversations it hands out (R-ROUTE-8). A new seat rebuilds the
+ * rules: a team's member joins them when the seat becomes paid. Written in
+ * the op, applied after it (nothing of that can fail).
  */
 static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *next)
 {
@@ -197,11 +199,11 @@ static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *nex
     cib__plan_init(ctx, &plan);
     int reseat = next->seat != u->seat, rc = CIB_OK;
     if (reseat) {
-        /* Expand teams with the new seat in place; restored at once. */
-        int seat = u->seat;
-        u->seat = next->seat;
-        rc = cib__plan_rebuild(ctx, &plan, &rb, NULL, NULL);
-        u->seat = seat;
+        /* Teams expand with u's new seat. */
+        cib__change c = CIB__CHANGE_NONE;
+        c.user = u;
+        c.seat = next->seat;
+        rc = cib__plan_rebuild(ctx, &plan, &rb, &c);
     }
     if (!rc)
         rc = cib__plan_user(ctx, &plan, u, next->status, next->seat, next->capacity, 0);
@@ -209,11 +211,12 @@ static int change_routing_state(cib_ctx *ctx, cib__user *u, const cib__user *nex
         rc = cib__plan_run(ctx, &plan);
     cib__user row = *next;
     row.seq = cib__plan_own_row(&plan, u);
-    if (!rc && !(rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if (!rc && !(rc = cib__op_begin(ctx, &op))) {
         rc = cib__user_write(ctx, &row);
         if (!rc)
             rc = cib__plan_write(ctx, &plan);
-        rc = cib__tx_end(ctx, rc);
+        rc = cib__op_end(&op, rc);
     }
     if (rc) {
         cib__rules_discard(ctx, &rb);
@@ -280,9 +283,9 @@ int cib_user_set_reassign_replies(cib_ctx *ctx, const char *id, size_t id_len, i
         return rc;
     cib__user next = *u;
     next.reassign_replies = on != 0;
-    rc = cib__tx_begin(ctx);
-    if (rc == CIB_OK)
-        rc = cib__tx_end(ctx, cib__user_write(ctx, &next));
+    cib__op op;
+    if (!(rc = cib__op_begin(ctx, &op)))
+        rc = cib__op_end(&op, cib__user_write(ctx, &next));
     if (rc == CIB_OK)
         u->reassign_replies = next.reassign_replies;
     return rc;
@@ -337,9 +340,12 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
     /* The rules without them (removing a user makes nobody eligible: no
      * conversations are handed out). */
     cib__rebuild rb;
-    if ((rc = cib__rules_remake(ctx, u, NULL, &rb)))
+    cib__change c = CIB__CHANGE_NONE;
+    c.drop_user = u;
+    if ((rc = cib__rules_remake(ctx, &c, &rb)))
         return rc;
-    if ((rc = cib__tx_begin(ctx))) {
+    cib__op op;
+    if ((rc = cib__op_begin(ctx, &op))) {
         cib__rules_discard(ctx, &rb);
         return rc;
     }
@@ -356,7 +362,7 @@ int cib_user_remove(cib_ctx *ctx, const char *id, size_t id_len)
         rc = cib__route_write_forget(ctx, u);
     if (!rc)
         rc = cib__tx_del(ctx, CIB_KIND_USER, u->id, u->id_len);
-    if ((rc = cib__tx_end(ctx, rc))) {
+    if ((rc = cib__op_end(&op, rc))) {
         cib__rules_discard(ctx, &rb);
         return rc;
     }

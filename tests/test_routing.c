@@ -500,6 +500,29 @@ static void test_explain_R_ROUTE_9(void **state)
     tenv_free(e);
 }
 
+/* R-ROUTE-2, R-ROUTE-9: a removed user leaves the rules that name a team
+ * of theirs at once, not only when the team drops them: the rebuilt rule
+ * names the team's other members. */
+static void test_removed_member_leaves_team_rules_R_ROUTE_2(void **state)
+{
+    (void)state;
+    tenv *e = tenv_new();
+    routing_setup(e);
+    const char *members[] = {"alice", "bob"};
+    add_team(e, "t", members, 2);
+    set_routing(e, "mail", CIB_ROUTE_SPECIFIC, CIB_FIRST_AVAILABLE, 0, "team:t");
+    set_status(e, "alice", CIB_AVAILABLE);
+    set_status(e, "bob", CIB_AVAILABLE);
+    struct explained x = {"", 0, 0};
+    assert_string_equal(explain(e, "mail", &x), "alice=eligible/0;bob=eligible/0;");
+    expect_status(e, cib_user_remove(e->ctx, "alice", CIB_NTS), CIB_OK, NULL);
+    assert_string_equal(explain(e, "mail", &x), "bob=eligible/0;");
+    assert_string_equal(route_one(e, "mail", NULL), "bob");
+    tenv_reopen(e);
+    assert_string_equal(explain(e, "mail", &x), "bob=eligible/1;");
+    tenv_free(e);
+}
+
 static int call_explain(cib_ctx *ctx, const char *s, size_t n, void *arg)
 {
     return cib_explain(ctx, s, n, on_candidate, arg);
@@ -688,6 +711,7 @@ int main(void)
         cmocka_unit_test(test_paid_seats_only_R_ROUTE_5),
         cmocka_unit_test(test_reasons_R_ROUTE_6),
         cmocka_unit_test(test_explain_R_ROUTE_9),
+        cmocka_unit_test(test_removed_member_leaves_team_rules_R_ROUTE_2),
         cmocka_unit_test(test_routing_bad_inputs_R_ROUTE_2),
         cmocka_unit_test(test_reassign_replies_R_AVAIL_2),
         cmocka_unit_test(test_clock_R_AVAIL_3),
