@@ -70,7 +70,7 @@ static int fail_batch(cib_ctx *ctx, int rc, size_t at)
 {
     char why[sizeof ctx->errmsg];
     memcpy(why, ctx->errmsg, sizeof why);
-    ctx->store.rollback(ctx->store.user_data);
+    cib__tx_rollback(ctx);
     ctx->batch = 0;
     ctx->in_tx = 0;
     /* Every message that ended well is still in the log (op.h): undone
@@ -92,8 +92,8 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     int rc = check_args(ctx, msgs, n, results, statuses, &in_stride, &out_stride);
     if (rc || n == 0)
         return rc;
-    if ((rc = ctx->store.begin(ctx->store.user_data)))
-        return cib__tx_failed(ctx, "begin", rc);
+    if ((rc = cib__tx_open(ctx)))
+        return rc;
     ctx->batch = 1;
     ctx->batch_failed = CIB_OK;
     ctx->n_events = 0;
@@ -124,8 +124,8 @@ int cib_ingest_batch(cib_ctx *ctx, const cib_inbound *msgs, size_t n, cib_ingest
     ctx->batch = 0;
     if (ctx->batch_failed) /* never commit a transaction with a failed step */
         return fail_batch(ctx, ctx->batch_failed, SIZE_MAX);
-    if ((rc = ctx->store.commit(ctx->store.user_data)))
-        return fail_batch(ctx, cib__tx_failed(ctx, "commit", rc), SIZE_MAX);
+    if ((rc = cib__tx_commit(ctx))) /* rolled back already */
+        return fail_batch(ctx, rc, SIZE_MAX);
     /* Committed: every message is final, and the events are delivered in
      * order. */
     cib__op_finish(ctx);

@@ -328,6 +328,24 @@ int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t close
     return cib__tx_put(ctx, &b.row);
 }
 
+int cib__conv_write_inbound(cib_ctx *ctx, const cib__conv *cv)
+{
+    char key[21];
+    size_t n = cib__id_key(cv->id, key);
+    cib__rowb b;
+    cib__rowb_init(&b, CIB_KIND_CONVERSATION, key, n);
+    cib__rowb_textn(&b, "assignee", cv->assignee ? cv->assignee->id : NULL,
+                    cv->assignee ? cv->assignee->id_len : 0);
+    cib__rowb_text(&b, "reason", cib__reason_name(cv->reason));
+    cib__rowb_int(&b, "last_inbound_at", cv->last_inbound_at);
+    cib__rowb_int(&b, "n_messages", cv->n_messages);
+    if (cv->wait)
+        cib__rowb_int(&b, "queued", (int64_t)cv->wait->seq);
+    else
+        cib__rowb_text(&b, "queued", NULL);
+    return cib__tx_patch(ctx, &b.row);
+}
+
 /* Property sets met while loading the open conversations: a conversation
  * whose properties equal its channel's, or those of one loaded before it,
  * shares that set, as it did before the restart (R-CHAN-10), instead of

@@ -58,6 +58,10 @@ void cib__conv_set_assignee(cib_ctx *ctx, cib__conv *cv, cib__user *u, int reaso
 
 /* Write the conversation's row with this status (inside a transaction). */
 int cib__conv_write(cib_ctx *ctx, const cib__conv *cv, int status, int64_t closed_at);
+/* An inbound message into an open conversation (a store that takes
+ * patches): only what it changes, the assignee and reason (routed again),
+ * last_inbound_at, n_messages and the queue order. */
+int cib__conv_write_inbound(cib_ctx *ctx, const cib__conv *cv);
 /* Read any conversation from the store into a detached object. *status and
  * *closed_at out. CIB_ENOTFOUND (no message) if there is none. */
 int cib__conv_read(cib_ctx *ctx, uint64_t id, cib__conv **out, int *status, int64_t *closed_at);

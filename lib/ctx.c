@@ -60,7 +60,9 @@ static int limit(uint32_t v, uint32_t dflt, uint32_t min, uint32_t max, uint32_t
  * (slots are only appended; the later ones stay NULL). */
 static size_t store_size(int version)
 {
-    return version == 1 ? offsetof(cib_store, find_page) : sizeof(cib_store);
+    return version == 1   ? offsetof(cib_store, find_page)
+           : version == 2 ? offsetof(cib_store, apply)
+                          : sizeof(cib_store);
 }
 
 static size_t sender_size(int version)
@@ -260,6 +262,7 @@ void cib_ctx_free(cib_ctx *ctx)
     cib__account_free(ctx);
     cib__ticket_scratch_free(ctx);
     cib__op_free_all(ctx);
+    cib__txbuf_reset(ctx);
     if (ctx->owns_store && ctx->store.close)
         ctx->store.close(ctx->store.user_data);
     cib__mem mem = ctx->mem;

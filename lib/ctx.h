@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "mem.h"
 #include "model.h"
+#include "txbuf.h"
 #include "undo.h"
 
 /* The range a limit may be configured to. The smallest id and name limits
@@ -32,6 +33,7 @@ struct cib_ctx {
      * hold, since it dies with the context (store.h). */
     uint32_t store_skips;
     int store_skips_open; /* ... nor the rows of open conversations */
+    cib__txbuf tx;        /* the open transaction's changes, for a store with apply() */
     int in_tx;            /* between cib__tx_begin() and cib__tx_end() */
     int in_callback;      /* inside a host callback of an iteration */
     struct {

@@ -408,7 +408,11 @@ static int write(cib__op *op, const inbound *in, plan *p, cib__fp thread, int64_
         if ((rc = cib__ticket_write(ctx, p->ticket, cv, p->tickets, p->ticket_owner, now)))
             return rc;
     }
-    if ((rc = cib__conv_write(ctx, &p->next, CIB_STATUS_OPEN, 0)))
+    /* A message into an open conversation changes a few of its fields: a
+     * store that takes patches gets only those. */
+    if ((rc = p->how == JOIN && cib__store_patches(ctx)
+                  ? cib__conv_write_inbound(ctx, &p->next)
+                  : cib__conv_write(ctx, &p->next, CIB_STATUS_OPEN, 0)))
         return rc;
     /* An owner's assignment does not move a round-robin rule's turn. */
     if (assignee &&

@@ -106,6 +106,13 @@ int cib__route_write_user(cib_ctx *ctx, const cib__user *u, int status, uint64_t
 {
     if (!cib__store_keeps(ctx, CIB_KIND_USER))
         return CIB_OK;
+    if (cib__store_patches(ctx)) { /* only what an assignment changes */
+        cib__rowb b;
+        cib__rowb_init(&b, CIB_KIND_USER, u->id, u->id_len);
+        cib__rowb_text(&b, "status", cib__availability_name(status));
+        cib__rowb_int(&b, "seq", (int64_t)seq);
+        return cib__tx_patch(ctx, &b.row);
+    }
     cib__user next = *u;
     next.status = status;
     next.seq = seq;

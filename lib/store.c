@@ -22,15 +22,52 @@ int cib__tx_failed(cib_ctx *ctx, const char *method, int rc)
     return cib__fail(ctx, CIB_ESTORAGE, "storage.%s returned %d", method, rc);
 }
 
+/* ---- the store's own transaction (or, with apply(), the buffer) ---- */
+
+int cib__tx_open(cib_ctx *ctx)
+{
+    if (ctx->store.apply) { /* changes are buffered until the commit */
+        cib__txbuf_reset(ctx);
+        return CIB_OK;
+    }
+    int rc = ctx->store.begin(ctx->store.user_data);
+    return rc ? cib__tx_failed(ctx, "begin", rc) : CIB_OK;
+}
+
+int cib__tx_commit(cib_ctx *ctx)
+{
+    if (ctx->store.apply) {
+        int rc = ctx->tx.n ? ctx->store.apply(ctx->store.user_data, ctx->tx.v, ctx->tx.n) : CIB_OK;
+        if (rc)
+            rc = cib__tx_failed(ctx, "apply", rc);
+        cib__txbuf_reset(ctx);
+        return rc;
+    }
+    int rc = ctx->store.commit(ctx->store.user_data);
+    if (rc) {
+        rc = cib__tx_failed(ctx, "commit", rc);
+        ctx->store.rollback(ctx->store.user_data);
+    }
+    return rc;
+}
+
+void cib__tx_rollback(cib_ctx *ctx)
+{
+    if (ctx->store.apply)
+        cib__txbuf_reset(ctx);
+    else
+        ctx->store.rollback(ctx->store.user_data);
+}
+
 int cib__tx_begin(cib_ctx *ctx)
 {
     if (ctx->batch) { /* inside the batch's transaction */
         ctx->in_tx = 1;
         return CIB_OK;
     }
-    int rc = ctx->store.begin(ctx->store.user_data);
+    int rc = cib__tx_open(ctx);
     if (rc)
-        return cib__tx_failed(ctx, "begin", rc);
+        return rc;
     ctx->in_tx = 1;
     return CIB_OK;
 }
@@ -39,14 +76,26 @@ int cib__tx_put(cib_ctx *ctx, const cib_row *row)
 {
     if (!cib__store_keeps(ctx, row->kind))
         return CIB_OK;
+    if (ctx->store.apply)
+        return cib__txbuf_add(ctx, CIB_CHANGE_PUT, row);
     int rc = ctx->store.put(ctx->store.user_data, row);
     return rc ? cib__tx_failed(ctx, "put", rc) : CIB_OK;
+}
+
+int cib__tx_patch(cib_ctx *ctx, const cib_row *row)
+{
+    assert(ctx->store.apply); /* cib__store_patches() */
+    return cib__txbuf_add(ctx, CIB_CHANGE_PATCH, row);
 }
 
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len)
 {
     if (!cib__store_keeps(ctx, kind))
         return CIB_OK;
+    if (ctx->store.apply) {
+        cib_row r = {kind, key, key_len, NULL, 0};
+        return cib__txbuf_add(ctx, CIB_CHANGE_DEL, &r);
+    }
     int rc = ctx->store.del(ctx->store.user_data, kind, key, key_len);
     return rc ? cib__tx_failed(ctx, "del", rc) : CIB_OK;
 }
@@ -59,15 +108,10 @@ int cib__tx_end(cib_ctx *ctx, int rc)
             ctx->batch_failed = rc;
         return rc;
     }
-    if (rc == CIB_OK) {
-        int c = ctx->store.commit(ctx->store.user_data);
-        if (c) {
-            rc = cib__tx_failed(ctx, "commit", c);
-            ctx->store.rollback(ctx->store.user_data);
-        }
-    } else {
-        ctx->store.rollback(ctx->store.user_data);
-    }
+    if (rc == CIB_OK)
+        rc = cib__tx_commit(ctx);
+    else
+        cib__tx_rollback(ctx);
     ctx->in_tx = 0;
     return rc;
 }
@@ -210,6 +254,14 @@ int cib__store_get(cib_ctx *ctx, int kind, const char *key, size_t key_len, cib_
                    void *arg)
 {
     struct get_state st = {ctx, kind, fn, arg, CIB_OK, 0};
+    /* A row the open transaction put or deleted, not yet applied. */
+    const cib_change *c = ctx->store.apply && (ctx->in_tx || ctx->batch)
+                              ? cib__txbuf_find(ctx, kind, key, key_len)
+                              : NULL;
+    if (c && c->op == CIB_CHANGE_DEL)
+        return CIB_ENOTFOUND;
+    if (c && c->op == CIB_CHANGE_PUT)
+        return fn(ctx, &c->row, arg);
     int rc = ctx->store.get(ctx->store.user_data, kind, key, key_len, get_cb, &st);
     if (st.cb_rc)
         return st.cb_rc;

@@ -76,6 +76,22 @@ static inline int cib__store_keeps(const cib_ctx *ctx, int kind)
     return !(ctx->store_skips >> kind & 1u);
 }
 
+/* Whether the store takes patches (only the changed fields of a row):
+ * a store with apply() (convinbox/store.h, version 3). Otherwise write the
+ * whole row. */
+static inline int cib__store_patches(const cib_ctx *ctx)
+{
+    return ctx->store.apply != NULL;
+}
+
+/* The store's transaction itself (for batches, which hold one open across
+ * many operations): begin, or start buffering for apply(); commit, or
+ * apply the buffer (on failure: rolled back, the status returned); roll
+ * back, or drop the buffer. */
+int cib__tx_open(cib_ctx *ctx);
+int cib__tx_commit(cib_ctx *ctx);
+void cib__tx_rollback(cib_ctx *ctx);
+
 /* Internal to op.c: cib__op_begin() opens the transaction, cib__op_end()
  * ends it (with the undo log). Nothing else calls these two. */
 int cib__tx_begin(cib_ctx *ctx);
@@ -83,6 +99,9 @@ int cib__tx_begin(cib_ctx *ctx);
 int cib__tx_failed(cib_ctx *ctx, const char *method, int rc);
 int cib__tx_put(cib_ctx *ctx, const cib_row *row);
 int cib__tx_del(cib_ctx *ctx, int kind, const char *key, size_t key_len);
+/* Only the fields of `row` that changed, of a row that exists; only when
+ * cib__store_patches(). */
+int cib__tx_patch(cib_ctx *ctx, const cib_row *row);
 /* Internal to op.c (see cib__tx_begin()). rc == CIB_OK: commit (and roll
  * back if the commit fails); otherwise roll back. Returns the operation's
  * final status. */

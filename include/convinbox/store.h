@@ -181,8 +181,52 @@ typedef struct cib_match {
  * ever appended, and are optional.
  *   1  begin ... errmsg
  *   2  find_page
+ *   3  apply
  */
-#define CIB_STORE_VERSION 2
+#define CIB_STORE_VERSION 3
+
+/*
+ * Version 3: a transaction in one call. A store that sets apply() is given
+ * each transaction whole, as an array of changes, when the library commits
+ * it: no begin(), put(), del(), commit() or rollback() is called for
+ * writes (they stay required slots, so that the same store works with an
+ * older library). A change:
+ *
+ *   CIB_CHANGE_PUT    insert or replace the row: every field of the kind,
+ *                     in the order this header lists them (so field i is
+ *                     column i of the kind's table, and the names say so)
+ *   CIB_CHANGE_PATCH  the row exists: set only the fields given (by name,
+ *                     in any order), leave the others as they are; a patch
+ *                     of a missing row is an error (the transaction fails)
+ *   CIB_CHANGE_DEL    delete the row (kind and key; no fields); a missing
+ *                     row is not an error
+ *
+ * Why it looks like this: a network store (a database server) can send the
+ * whole transaction in one round trip, BEGIN, the statements, COMMIT,
+ * instead of one per row; a patch says what changed, so a follow-up
+ * message updates two columns of its conversation instead of rewriting
+ * seventeen, and an assignment one column of its user. Rows stay the
+ * self-describing rows of version 1 (kind, key, named typed fields), so an
+ * adapter maps a change to a statement by the same table as before, and a
+ * store can implement apply() on top of its own put() and del().
+ *
+ * apply() is all or nothing: it returns CIB_OK only when every change is
+ * durable, and on any failure leaves the store as it was before the call
+ * (CIB_ENOMEM or another non-zero value, reported as for the other
+ * methods: "storage.apply ..."). The changes and everything they point to
+ * are valid only during the call. Changes of the same row come in the order
+ * they were made; the last one wins. Reads during a transaction need not
+ * see its changes: the library answers a get() of a row the open
+ * transaction put or deleted from the changes themselves, and does not
+ * otherwise read what a transaction wrote. n is at least 1: a transaction
+ * without writes is not applied.
+ */
+enum cib_change_op { CIB_CHANGE_PUT = 1, CIB_CHANGE_PATCH = 2, CIB_CHANGE_DEL = 3 };
+
+typedef struct cib_change {
+    int op;      /* enum cib_change_op */
+    cib_row row; /* PUT: every field; PATCH: the changed ones; DEL: none */
+} cib_change;
 
 struct cib_store {
     int version; /* CIB_STORE_VERSION of the host's header; 1 or more */
@@ -247,10 +291,18 @@ struct cib_store {
      * refused (non-zero). */
     int (*find_page)(void *user_data, int kind, const cib_match *match, size_t n_match,
                      uint64_t after, size_t limit, cib_row_fn fn, void *cb_data);
+
+    /* ---- version 3 ---- */
+
+    /* Optional (NULL: the library writes through begin, put, del, commit
+     * and rollback): apply a whole transaction, n changes (n >= 1), all or
+     * nothing (see "Version 3" above). The SQLite adapter sets it. */
+    int (*apply)(void *user_data, const cib_change *changes, size_t n);
 };
 #define CIB_STORE_INIT                                                                             \
     {                                                                                              \
-        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL  \
+        CIB_STORE_VERSION, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, \
+            NULL                                                                                   \
     }
 
 /*

@@ -28,6 +28,8 @@ typedef struct sq_stmt {
     int busy;
 } sq_stmt;
 
+#define MAX_PATCH 16 /* columns of a patch statement that is kept */
+
 typedef struct sq_tab {
     const sq_table *t;
     sq_stmt put, del, get, scan;
@@ -35,6 +37,14 @@ typedef struct sq_tab {
     sq_stmt page;           /* find_page by page_cols[0..page_n) */
     int page_cols[MAX_PAGE];
     size_t page_n;
+    /* Patches (apply()): an UPDATE of the columns of one set, kept for the
+     * last few sets (bit c: column c), prepared on first use. */
+    struct {
+        unsigned char col[MAX_PATCH]; /* the columns set, in order */
+        size_t n;
+        sq_stmt st;
+    } patch[4];
+    size_t patch_next;
 } sq_tab;
 
 /* Buffers for the rows of one read depth. */
@@ -356,6 +366,130 @@ static int m_del(void *ud, int kind, const char *key, size_t key_len)
     return rc;
 }
 
+static void finalize(sq_stmt *x);
+
+/* A patch: the fields given, of a row that exists. */
+static int m_patch(sq_store *s, const cib_row *row)
+{
+    sq_tab *x = tab_of(s, row->kind);
+    if (!x)
+        return failed(s, "patch: unknown row kind %d", row->kind);
+    const sq_table *t = x->t;
+    if (row->n_fields == 0 || row->n_fields > t->n_cols || row->n_fields > 64)
+        return failed(s, "patch of %s: %zu fields", t->name, row->n_fields);
+    int col[MAX_COLS];
+    uint64_t seen = 0;
+    for (size_t i = 0; i < row->n_fields; i++) {
+        const cib_field *f = &row->fields[i];
+        if ((col[i] = column_of(t, f->name, 0)) < 0)
+            return failed(s, "patch: table %s has no column '%s'", t->name, f->name);
+        char want = t->cols[col[i]].type;
+        int ok = f->type == CIB_FIELD_NULL || (f->type == CIB_FIELD_INT && want == 'I') ||
+                 (f->type == CIB_FIELD_TEXT && (want == 'T' || want == 'D')) ||
+                 (f->type == CIB_FIELD_LIST && want == 'L');
+        if (!ok || (seen >> col[i] & 1))
+            return failed(s, "patch: %s.%s gets a field of type %d, or twice", t->name, f->name,
+                          f->type);
+        seen |= (uint64_t)1 << col[i];
+    }
+    /* The statement for these columns in this order: kept, or made. */
+    sq_stmt *st = NULL, fresh = {NULL, 0};
+    size_t nk = sizeof x->patch / sizeof x->patch[0];
+    for (size_t k = 0; k < nk && !st && row->n_fields <= MAX_PATCH; k++) {
+        int same = x->patch[k].st.st && x->patch[k].n == row->n_fields;
+        for (size_t i = 0; same && i < row->n_fields; i++)
+            same = x->patch[k].col[i] == col[i];
+        if (same)
+            st = &x->patch[k].st;
+    }
+    if (!st) {
+        char sql[4096];
+        size_t n = (size_t)snprintf(sql, sizeof sql, "UPDATE %s ", t->name);
+        for (size_t i = 0; i < row->n_fields; i++)
+            n += (size_t)snprintf(sql + n, sizeof sql - n, "%s%s = ?%zu", i ? ", " : "SET ",
+                                  t->cols[col[i]].name, i + 1);
+        snprintf(sql + n, sizeof sql - n, " WHERE %s = ?%zu", t->key, row->n_fields + 1);
+        if (row->n_fields <= MAX_PATCH) {
+            size_t k = x->patch_next++ % nk;
+            finalize(&x->patch[k].st);
+            x->patch[k].n = 0;
+            if (prepare(s, &x->patch[k].st, sql))
+                return CIB_ESTORAGE;
+            for (size_t i = 0; i < row->n_fields; i++)
+                x->patch[k].col[i] = (unsigned char)col[i];
+            x->patch[k].n = row->n_fields;
+            st = &x->patch[k].st;
+        } else {
+            if (prepare(s, &fresh, sql))
+                return CIB_ESTORAGE;
+            st = &fresh;
+        }
+    }
+    size_t list_off[MAX_COLS], list_len[MAX_COLS];
+    s->lists.n = 0;
+    int rc = CIB_OK;
+    for (size_t i = 0; i < row->n_fields && !rc; i++) {
+        const cib_field *f = &row->fields[i];
+        int p = (int)i + 1;
+        list_len[i] = SIZE_MAX;
+        if (f->type == CIB_FIELD_NULL)
+            sqlite3_bind_null(st->st, p);
+        else if (f->type == CIB_FIELD_INT)
+            sqlite3_bind_int64(st->st, p, f->i);
+        else if (f->type == CIB_FIELD_TEXT)
+            bind_maybe_id(st->st, p, f->text, f->len, t->cols[col[i]].type == 'D');
+        else {
+            list_off[i] = s->lists.n;
+            if (sq_list_encode(&s->lists, f->items, f->item_lens, f->n_items))
+                rc = failed(s, "patch: out of memory encoding %s.%s", t->name, f->name);
+            list_len[i] = s->lists.n - list_off[i];
+        }
+    }
+    for (size_t i = 0; i < row->n_fields && !rc; i++)
+        if (row->fields[i].type == CIB_FIELD_LIST)
+            sqlite3_bind_text(st->st, (int)i + 1, s->lists.p + list_off[i], (int)list_len[i],
+                              SQLITE_STATIC);
+    if (!rc)
+        bind_maybe_id(st->st, (int)row->n_fields + 1, row->key, row->key_len, t->int_key);
+    if (!rc && sqlite3_step(st->st) != SQLITE_DONE)
+        rc = failed(s, "patch of %s: %s", t->name, db_error(s));
+    if (!rc && sqlite3_changes(s->db) != 1)
+        rc = failed(s, "patch of %s '%.*s': no such row", t->name, (int)row->key_len, row->key);
+    sqlite3_reset(st->st);
+    sqlite3_clear_bindings(st->st);
+    if (st == &fresh)
+        finalize(&fresh);
+    return rc;
+}
+
+/* A whole transaction (convinbox/store.h, version 3): begin, the changes in
+ * order, commit; any failure rolls it all back. */
+static int m_apply(void *ud, const cib_change *v, size_t n)
+{
+    sq_store *s = ud;
+    if (s->in_tx)
+        return refused(s, "apply: a transaction is open");
+    if (!v || n == 0)
+        return refused(s, "apply: no changes");
+    int rc = m_begin(s);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const cib_change *c = &v[i];
+        if (c->op == CIB_CHANGE_PUT)
+            rc = m_put(s, &c->row);
+        else if (c->op == CIB_CHANGE_DEL)
+            rc = m_del(s, c->row.kind, c->row.key, c->row.key_len);
+        else if (c->op == CIB_CHANGE_PATCH)
+            rc = m_patch(s, &c->row);
+        else
+            rc = refused(s, "apply: change %zu has op %d", i, c->op);
+    }
+    if (!rc)
+        rc = m_commit(s);
+    if (rc && s->in_tx)
+        m_rollback(s);
+    return rc;
+}
+
 /* ---- reads ---- */
 
 /* The current result row of st as a library row; buffers of `b`. */
@@ -619,6 +753,8 @@ static void m_close(void *ud)
         for (size_t c = 0; c < MAX_COLS; c++)
             finalize(&x->find[c]);
         finalize(&x->page);
+        for (size_t k = 0; k < sizeof x->patch / sizeof x->patch[0]; k++)
+            finalize(&x->patch[k].st);
     }
     finalize(&s->begin);
     finalize(&s->commit);
@@ -885,6 +1021,7 @@ int cib_sqlite_open(const char *path, const cib_sqlite_options *opts, cib_store 
     st.find = m_find;
     st.errmsg = m_errmsg;
     st.find_page = m_find_page;
+    st.apply = m_apply;
     *out = st;
     return CIB_OK;
 }
