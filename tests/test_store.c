@@ -643,6 +643,92 @@ void case_find(void **state);
 void case_find_page(void **state);
 void case_find_page_other_conditions(void **state);
 
+/* ---- version 3: apply() ---- */
+
+static cib_change change(int op, cib_row row)
+{
+    cib_change c = {op, row};
+    return c;
+}
+
+/* A whole transaction in one call: puts, a patch that sets only its fields
+ * and leaves the others, a delete, later changes of a row winning; durable
+ * across a reopen; no transaction left open. */
+static void case_apply_transaction(void **state)
+{
+    conf_store *c = open_case(state);
+    cib_store *s = &c->s;
+    const char *kv[] = {"alice", "A", "bob", "B"};
+    commit_users(s, kv, 4);
+    cib_field uf[] = {ftext("name", "Carol"), fint("created_at", 7)};
+    cib_field pf[] = {ftext("name", "Alice Ames")};
+    cib_field cf[] = {ftext("name", "Carol C")};
+    cib_field tf[] = {fint("format", 1), fint("created_at", 3)};
+    cib_change v[] = {
+        change(CIB_CHANGE_PUT, mkrow(CIB_KIND_USER, "carol", uf, 2)),
+        change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "alice", pf, 1)),
+        change(CIB_CHANGE_DEL, mkrow(CIB_KIND_USER, "bob", NULL, 0)),
+        change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "carol", cf, 1)), /* after its put */
+        change(CIB_CHANGE_PUT, mkrow(CIB_KIND_ACCOUNT, "account", tf, 2)),
+    };
+    assert_int_equal(s->apply(s->user_data, v, 5), CIB_OK);
+    conf_expect_user(s, "alice", "Alice Ames"); /* created_at kept: 7 */
+    conf_expect_user(s, "bob", NULL);
+    conf_expect_user(s, "carol", "Carol C");
+    conf_expect(s, CIB_KIND_ACCOUNT, "account", "account \"account\" created_at=3 format=1");
+    /* Nothing is left open: a transaction of the old methods works. */
+    BEGIN(s);
+    assert_int_equal(put_user(s, "dave", "D"), CIB_OK);
+    COMMIT(s);
+    char *before = conf_dump(s);
+    conf_reopen(c);
+    s = &c->s;
+    char *after = conf_dump(s);
+    if (c->a->flags & CONF_DURABLE)
+        assert_string_equal(before, after);
+    free(before);
+    free(after);
+    conf_close(c);
+}
+
+/* All or nothing: a patch of a missing row, or a change the store refuses,
+ * fails the call, and none of its changes stays, those before it included.
+ * Refused too: no changes, an unknown op. */
+static void case_apply_all_or_nothing(void **state)
+{
+    conf_store *c = open_case(state);
+    cib_store *s = &c->s;
+    const char *kv[] = {"alice", "A"};
+    commit_users(s, kv, 2);
+    char *before = conf_dump(s);
+    cib_field uf[] = {ftext("name", "Zed"), fint("created_at", 7)};
+    cib_field pf[] = {ftext("name", "Nobody")};
+    cib_field af[] = {ftext("name", "Alice 2")};
+    cib_change v[] = {
+        change(CIB_CHANGE_PUT, mkrow(CIB_KIND_USER, "zed", uf, 2)),
+        change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "alice", af, 1)),
+        change(CIB_CHANGE_DEL, mkrow(CIB_KIND_USER, "alice", NULL, 0)),
+        change(CIB_CHANGE_PUT, mkrow(CIB_KIND_USER, "alice", uf, 2)),
+        change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "nobody", pf, 1)), /* missing */
+    };
+    assert_int_not_equal(s->apply(s->user_data, v, 5), CIB_OK);
+    char *after = conf_dump(s);
+    assert_string_equal(before, after);
+    free(after);
+    cib_change bad = change(99, mkrow(CIB_KIND_USER, "zed", uf, 2));
+    cib_change ok_then_bad[] = {v[0], bad};
+    assert_int_not_equal(s->apply(s->user_data, ok_then_bad, 2), CIB_OK);
+    assert_int_not_equal(s->apply(s->user_data, v, 0), CIB_OK);
+    after = conf_dump(s);
+    assert_string_equal(before, after);
+    free(after);
+    /* Still usable: the first change alone goes through. */
+    assert_int_equal(s->apply(s->user_data, v, 1), CIB_OK);
+    conf_expect_user(s, "zed", "Zed");
+    free(before);
+    conf_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest cases[] = {
@@ -663,6 +749,8 @@ int main(void)
         cmocka_unit_test(case_find),
         cmocka_unit_test(case_find_page),
         cmocka_unit_test(case_find_page_other_conditions),
+        cmocka_unit_test(case_apply_transaction),
+        cmocka_unit_test(case_apply_all_or_nothing),
     };
     /* find and find_page are optional: their cases run where a store has
      * them (without, the library scans, or finds and sorts). */
@@ -672,6 +760,9 @@ int main(void)
                    : cases[i].test_func == case_find_page ||
                            cases[i].test_func == case_find_page_other_conditions
                        ? CONF_NEEDS_FIND_PAGE
+                   : cases[i].test_func == case_apply_transaction ||
+                           cases[i].test_func == case_apply_all_or_nothing
+                       ? CONF_NEEDS_APPLY
                        : 0;
     return storeconf_run(cases, needs, sizeof cases / sizeof cases[0]);
 }

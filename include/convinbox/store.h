@@ -16,7 +16,9 @@
  * fail. Transactions do not nest, and a store writes only inside one: put()
  * and del() outside a transaction are refused, never committed on their own.
  * Reads (get, scan, find, find_page) may happen inside or outside a
- * transaction and see the transaction's own writes.
+ * transaction and see the transaction's own writes. A store of version 3
+ * may instead take each transaction whole, in one apply() call (see
+ * "Version 3" below).
  *
  * Return values. Methods return CIB_OK (0) on success. Any other value is a
  * failure; CIB_ENOMEM is reported as such, everything else as CIB_ESTORAGE with

@@ -212,7 +212,8 @@ static unsigned offers(const store_adapter *a)
 {
     conf_store *c = conf_open(a);
     unsigned o = (c->s.find ? CONF_NEEDS_FIND : 0) |
-                 (c->s.version >= 2 && c->s.find_page ? CONF_NEEDS_FIND_PAGE : 0);
+                 (c->s.version >= 2 && c->s.find_page ? CONF_NEEDS_FIND_PAGE : 0) |
+                 (c->s.version >= 3 && c->s.apply ? CONF_NEEDS_APPLY : 0);
     conf_close(c);
     return o;
 }

@@ -79,8 +79,8 @@ void conf_expect(const cib_store *s, int kind, const char *key, const char *want
 void conf_expect_user(const cib_store *s, const char *key, const char *v);
 
 /* What a case needs of a store beyond the required methods: the optional
- * find(), find_page() (version 2). */
-enum { CONF_NEEDS_FIND = 1, CONF_NEEDS_FIND_PAGE = 2 };
+ * find(), find_page() (version 2), apply() (version 3). */
+enum { CONF_NEEDS_FIND = 1, CONF_NEEDS_FIND_PAGE = 2, CONF_NEEDS_APPLY = 4 };
 
 /* Run every case on every adapter, each as "<adapter>: <case>", TAP; a case
  * needing an optional method runs only where the adapter's store has it
