@@ -5,7 +5,7 @@
  * The account is built with the public API (N paid users, all available, one
  * team of all of them, an inbox, an email channel routed to the team); that
  * setup is not measured. The decision loop then drives the library's internal
- * routing structures directly (lib/route.h, lib/rule.h):
+ * routing structures directly (lib/rules/route.h, lib/rules/rule.h):
  *
  *   decide     cib__route_new() alone (changes nothing)
  *   decision   cib__route_new(), cib__route_apply_pick() and the load change

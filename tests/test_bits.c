@@ -1,4 +1,4 @@
-/* test_bits.c - white-box tests of the hierarchical bitmap (lib/bits.c) that
+/* test_bits.c - white-box tests of the hierarchical bitmap (lib/base/bits.c) that
  * holds a routing rule's "eligible now" members, where first available and
  * round robin take the next eligible position (R-ROUTE-7): random set and
  * clear against a model of bools around the word and level boundaries, the

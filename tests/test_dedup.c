@@ -1,8 +1,8 @@
 /* test_dedup.c - white-box tests of message-id idempotency without a time
- * limit (R-CONV-3, lib/dedup.c): recent ids, the filter over every stored id
+ * limit (R-CONV-3, lib/rules/dedup.c): recent ids, the filter over every stored id
  * and its store confirms, the optional window, forgetting a deleted inbox's
  * ids in one pass, failure sweeps over ingest and load; and the per-context
- * hash seed (lib/hash.c, lib/fptab.c): fresh, never stored, and no context
+ * hash seed (lib/base/hash.c, lib/base/fptab.c): fresh, never stored, and no context
  * without entropy. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* test_fptab.c - white-box tests of the fingerprint tables (lib/fptab.c):
+/* test_fptab.c - white-box tests of the fingerprint tables (lib/base/fptab.c):
  * probing runs and backward-shift deletion (also across the end of the
  * table), growth and its failure, hex form and fingerprints. */
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* test_op.c - white-box tests of the change object (lib/op.c): the undo log
+/* test_op.c - white-box tests of the change object (lib/change/op.c): the undo log
  * runs newest first and restores exactly, deferred frees happen only when
  * an op is final, queued events are delivered only then and in order, and
  * the context's own store is given only what the working set does not hold

@@ -1,4 +1,4 @@
-/* test_rowpack.c - the in-memory store's packed rows (lib/rowpack.h): every
+/* test_rowpack.c - the in-memory store's packed rows (lib/change/rowpack.h): every
  * integer width, text and list lengths across the varint and copy
  * boundaries, rows larger than the packing buffer, more field names than the
  * name table holds, rows moving back into their entry's block at commit, and

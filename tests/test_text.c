@@ -1,6 +1,6 @@
 /* test_text.c - white-box tests of the text checks and id keys that every
- * call's arguments and every row key go through (lib/text.c,
- * lib/conversation.c): the eight-bytes-at-a-time ASCII scan of
+ * call's arguments and every row key go through (lib/base/text.c,
+ * lib/api/conversation.c): the eight-bytes-at-a-time ASCII scan of
  * cib__check_text() against a byte-by-byte model at every offset around the
  * word boundaries, and cib__id_key() against snprintf at every digit count.
  * Bad input is refused with a message naming the offset (R-HOST-1). */

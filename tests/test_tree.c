@@ -1,4 +1,4 @@
-/* test_tree.c - white-box tests of the intrusive AVL tree (lib/tree.c):
+/* test_tree.c - white-box tests of the intrusive AVL tree (lib/base/tree.c):
  * randomized operations against a reference model, the AVL invariants read
  * from the nodes, one object in two trees, and the removal cases. */
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* test_tz.c - white-box tests of loading time zones (lib/tz.c), which
+/* test_tz.c - white-box tests of loading time zones (lib/rules/tz.c), which
  * business hours (R-CHAN-7) use to find local time: TZif versions, time sizes
  * and skipped records, refused names and files, truncated and corrupt files,
  * a missing footer, a custom zoneinfo directory and allocation failures.

@@ -1,5 +1,5 @@
 /* test_tz_offsets.c - white-box tests of the UTC offsets that time zones
- * (lib/tz.c) give business hours (R-CHAN-7): real zones against glibc's
+ * (lib/rules/tz.c) give business hours (R-CHAN-7): real zones against glibc's
  * localtime_r() from 1800 to year 100000, exact 2026 switches, the POSIX TZ
  * footer rules (M, J and n dates, negative and over-24 h times, negative DST)
  * against glibc and at instants worked out by hand, and civil day numbers.

@@ -1,7 +1,7 @@
 /*
  * fuzz_tzif.c - the tzif fuzz target: the input is a TZif file (tzfile(5),
  * RFC 8536), written as zone "Fuzz/Zone" into a private zoneinfo
- * directory, loaded by lib/tz.c directly and as a chat channel's business
+ * directory, loaded by lib/rules/tz.c directly and as a chat channel's business
  * hours, then asked for offsets and availability at many instants, from the
  * earliest to the latest a clock can give (outside CIB_TIME_MIN..MAX the
  * library must refuse the clock).

@@ -3,7 +3,7 @@
  * share: UTC instants, a context on a counting allocator, loading a zone and
  * checking its offsets, a temporary zoneinfo directory, and synthetic TZif
  * files (RFC 8536). Built into those programs, not into testenv: it uses the
- * internals of lib/tz.h.
+ * internals of lib/rules/tz.h.
  */
 #ifndef TZTEST_H
 #define TZTEST_H
