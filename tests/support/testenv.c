@@ -156,6 +156,12 @@ static int fs_find_page(void *ud, int kind, const cib_match *m, size_t n, uint64
                : fs->inner.find_page(fs->inner.user_data, kind, m, n, after, limit, fn, data);
 }
 
+static int fs_apply(void *ud, const cib_change *v, size_t n)
+{
+    faultstore *fs = ud;
+    return fs_fail(fs, "apply") ? -100 : fs->inner.apply(fs->inner.user_data, v, n);
+}
+
 static const char *fs_errmsg(void *ud)
 {
     faultstore *fs = ud;
@@ -178,6 +184,7 @@ cib_store faultstore_wrap(faultstore *fs, const cib_store *inner)
     s.scan = fs_scan;
     s.find = inner->find ? fs_find : NULL;
     s.find_page = inner->find_page ? fs_find_page : NULL;
+    s.apply = inner->version >= 3 && inner->apply ? fs_apply : NULL; /* as the inner store */
     s.errmsg = inner->errmsg ? fs_errmsg : NULL;
     s.close = NULL;
     return s;
