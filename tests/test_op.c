@@ -144,6 +144,85 @@ static void test_long_log(void **state)
     cib_ctx_free(ctx);
 }
 
+/* ---- the transaction buffer (lib/change/txbuf.c) ---- */
+
+static long fail_after = -1; /* allocations left before they fail; -1: never */
+
+static void *t_malloc(void *u, size_t n)
+{
+    (void)u;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    return malloc(n);
+}
+
+static void *t_realloc(void *u, void *p, size_t n)
+{
+    (void)u;
+    if (fail_after == 0)
+        return NULL;
+    if (fail_after > 0)
+        fail_after--;
+    return realloc(p, n);
+}
+
+static void t_free(void *u, void *p)
+{
+    (void)u;
+    free(p);
+}
+
+/* R-HOST-1: a change is copied whole or not at all: every allocation of a
+ * copy may fail, and the buffer is then as it was; the last change of a
+ * row is the one found. */
+static void test_txbuf_copies_whole_or_nothing(void **state)
+{
+    (void)state;
+    cib_allocator al = CIB_ALLOCATOR_INIT;
+    al.malloc_fn = t_malloc;
+    al.realloc_fn = t_realloc;
+    al.free_fn = t_free;
+    cib_options o = CIB_OPTIONS_INIT;
+    o.allocator = &al;
+    cib_ctx *ctx = NULL;
+    assert_int_equal(cib_ctx_new(&o, &ctx), CIB_OK);
+    static char big[20000]; /* larger than a block: a block of its own */
+    memset(big, 'b', sizeof big - 1);
+    const char *items[] = {"one", big};
+    cib_field f[2] = {{.name = "name", .type = CIB_FIELD_TEXT, .text = "Ann", .len = 3},
+                      {.name = "members", .type = CIB_FIELD_LIST, .items = items, .n_items = 2}};
+    cib_row row = {CIB_KIND_TEAM, "t1", 2, f, 2};
+    int done = 0;
+    for (long n = 0; n < 50 && !done; n++) {
+        cib__txbuf_reset(ctx);
+        assert_int_equal(cib__txbuf_add(ctx, CIB_CHANGE_PUT, &row), CIB_OK); /* one before */
+        size_t had = ctx->tx.n;
+        fail_after = n;
+        int rc = cib__txbuf_add(ctx, CIB_CHANGE_PUT, &row);
+        fail_after = -1;
+        if (rc == CIB_OK) {
+            done = 1;
+            assert_int_equal(ctx->tx.n, had + 1);
+        } else {
+            assert_int_equal(rc, CIB_ENOMEM);
+            assert_int_equal(ctx->tx.n, had);
+        }
+    }
+    assert_true(done);
+    const cib_change *c = cib__txbuf_find(ctx, CIB_KIND_TEAM, "t1", 2);
+    assert_non_null(c);
+    assert_int_equal(c->row.fields[1].item_lens[1], sizeof big - 1);
+    assert_true(c->row.fields[1].items[1] != big); /* a copy */
+    cib_row del = {CIB_KIND_TEAM, "t1", 2, NULL, 0};
+    assert_int_equal(cib__txbuf_add(ctx, CIB_CHANGE_DEL, &del), CIB_OK);
+    assert_int_equal(cib__txbuf_find(ctx, CIB_KIND_TEAM, "t1", 2)->op, CIB_CHANGE_DEL);
+    assert_null(cib__txbuf_find(ctx, CIB_KIND_TEAM, "t2", 2));
+    cib__txbuf_reset(ctx);
+    cib_ctx_free(ctx);
+}
+
 /* ---- the context's own store ---- */
 
 static int count_fn(void *data, const cib_row *row)
@@ -373,6 +452,7 @@ int main(void)
         cmocka_unit_test(test_undo_newest_first),
         cmocka_unit_test(test_final_frees_and_delivers),
         cmocka_unit_test(test_long_log),
+        cmocka_unit_test(test_txbuf_copies_whole_or_nothing),
         cmocka_unit_test(test_own_store_keeps_what_memory_does_not),
         cmocka_unit_test(test_own_store_reads_like_a_full_one_R_REPORT_1),
     };

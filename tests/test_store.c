@@ -729,6 +729,57 @@ static void case_apply_all_or_nothing(void **state)
     conf_close(c);
 }
 
+/* Patches the store must refuse (a field it has no column for, a field of
+ * the wrong type, the same field twice, an unknown kind), each failing the
+ * call with nothing of it kept; a patch of a list; the same columns patched
+ * in either order. */
+static void case_apply_patch_edges(void **state)
+{
+    conf_store *c = open_case(state);
+    cib_store *s = &c->s;
+    const char *kv[] = {"alice", "A"};
+    commit_users(s, kv, 2);
+    const char *members[] = {"alice", "bob"};
+    cib_field tf[] = {flist("members", members, NULL, 2)};
+    cib_change put_team = change(CIB_CHANGE_PUT, mkrow(CIB_KIND_TEAM, "t1", tf, 1));
+    assert_int_equal(s->apply(s->user_data, &put_team, 1), CIB_OK);
+    char *before = conf_dump(s);
+    cib_field unknown[] = {ftext("nope", "x")};
+    cib_field wrong[] = {fint("name", 3)};
+    cib_field twice[] = {ftext("name", "B"), ftext("name", "C")};
+    cib_row bad[] = {mkrow(CIB_KIND_USER, "alice", unknown, 1),
+                     mkrow(CIB_KIND_USER, "alice", wrong, 1),
+                     mkrow(CIB_KIND_USER, "alice", twice, 2), mkrow(99, "alice", twice, 1)};
+    cib_field okf[] = {ftext("name", "Alice 2")};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cib_change v[] = {change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "alice", okf, 1)),
+                          change(CIB_CHANGE_PATCH, bad[i])};
+        assert_int_not_equal(s->apply(s->user_data, v, 2), CIB_OK);
+        char *after = conf_dump(s);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    free(before);
+    const char *three[] = {"carol", "dave", "erin"};
+    cib_field lf[] = {flist("members", three, NULL, 3)};
+    cib_change pl = change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_TEAM, "t1", lf, 1));
+    assert_int_equal(s->apply(s->user_data, &pl, 1), CIB_OK);
+    char *team = conf_get(s, CIB_KIND_TEAM, "t1", 2);
+    assert_non_null(team);
+    assert_non_null(strstr(team, "erin"));
+    assert_null(strstr(team, "bob"));
+    free(team);
+    cib_field ab[] = {ftext("name", "N1"), fint("created_at", 11)};
+    cib_field ba[] = {fint("created_at", 12), ftext("name", "N2")};
+    cib_change p1 = change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "alice", ab, 2));
+    cib_change p2 = change(CIB_CHANGE_PATCH, mkrow(CIB_KIND_USER, "alice", ba, 2));
+    assert_int_equal(s->apply(s->user_data, &p1, 1), CIB_OK);
+    assert_int_equal(s->apply(s->user_data, &p2, 1), CIB_OK);
+    assert_int_equal(s->apply(s->user_data, &p1, 1), CIB_OK);
+    conf_expect(s, CIB_KIND_USER, "alice", "user \"alice\" created_at=11 name=\"N1\"");
+    conf_close(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest cases[] = {
@@ -751,6 +802,7 @@ int main(void)
         cmocka_unit_test(case_find_page_other_conditions),
         cmocka_unit_test(case_apply_transaction),
         cmocka_unit_test(case_apply_all_or_nothing),
+        cmocka_unit_test(case_apply_patch_edges),
     };
     /* find and find_page are optional: their cases run where a store has
      * them (without, the library scans, or finds and sorts). */
@@ -761,7 +813,8 @@ int main(void)
                            cases[i].test_func == case_find_page_other_conditions
                        ? CONF_NEEDS_FIND_PAGE
                    : cases[i].test_func == case_apply_transaction ||
-                           cases[i].test_func == case_apply_all_or_nothing
+                           cases[i].test_func == case_apply_all_or_nothing ||
+                           cases[i].test_func == case_apply_patch_edges
                        ? CONF_NEEDS_APPLY
                        : 0;
     return storeconf_run(cases, needs, sizeof cases / sizeof cases[0]);
